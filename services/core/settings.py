@@ -52,7 +52,9 @@ class MetricsSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="METRICS_", extra="ignore")
 
     app_id: str = "slawatch-metrics"
-    web_port: int = 6066
+    web_port: int = 0
+    prometheus_port: int = 9108
+    prometheus_bind: str = "127.0.0.1"
     data_dir: Path = Path(".run/faust")
     agreements_file: Path = Path("deploy/agreements/demo.yaml")
     allowed_lateness_seconds: float = Field(default=3600.0, ge=0)

@@ -1,0 +1,66 @@
+# slawatch: `make demo` runs the whole stack locally, `make test` runs the whole suite.
+# Everything below installs what it needs; nothing has to be set up by hand.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_SECONDS ?=
+export DEMO_SECONDS
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+.PHONY: venv
+venv: $(STAMP) ## Create the virtual environment with every dependency
+
+.PHONY: infra-up
+infra-up: ## Start the local Kafka broker and PostgreSQL (reused when running)
+	scripts/infra/kafka.sh start
+	scripts/infra/postgres.sh start
+
+.PHONY: infra-down
+infra-down: ## Stop the local Kafka broker and PostgreSQL
+	scripts/infra/kafka.sh stop
+	scripts/infra/postgres.sh stop
+
+.PHONY: migrate
+migrate: $(STAMP) ## Apply database migrations to DATABASE_URL
+	$(BIN)/python -m services.core.db.migrate
+
+.PHONY: demo
+demo: $(STAMP) ## Run the whole stack with simulated traffic (DEMO_SECONDS=N to stop after N s)
+	scripts/demo.sh
+
+.PHONY: lint
+lint: $(STAMP) ## ruff and mypy
+	$(BIN)/ruff check services tests
+	$(BIN)/ruff format --check services tests
+	$(BIN)/mypy
+
+.PHONY: test-unit
+test-unit: $(STAMP) ## Unit and component tests (no servers needed)
+	$(BIN)/pytest tests/unit tests/component -q
+
+.PHONY: test
+test: $(STAMP) ## Lint, then every test against a real Kafka broker and PostgreSQL
+	$(MAKE) --no-print-directory lint
+	HYPOTHESIS_PROFILE=ci scripts/with-infra.sh $(BIN)/pytest tests -q
+
+.PHONY: bench
+bench: $(STAMP) ## Throughput and latency benchmark (writes bench/results/latest.json)
+	scripts/with-infra.sh $(BIN)/python -m bench.run
+
+.PHONY: clean
+clean: ## Remove the virtual environment and local run data
+	rm -rf $(VENV) .run .pytest_cache .mypy_cache .ruff_cache

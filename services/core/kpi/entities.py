@@ -1,0 +1,157 @@
+"""The facts of one ticket, one customer's calls, or one survey, from its events.
+
+An entity's facts are a pure function of its (deduplicated) events in event order, so the
+arrival order never matters: the engine re-derives the facts when an event arrives and
+applies the difference. Events are kept in a compact JSON form (`EntityEvent`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from services.core.agreements import MeasurementParams
+from services.core.events import (
+    CallCompleted,
+    CallEvent,
+    EventBase,
+    SurveySubmitted,
+    TicketCreated,
+    TicketReplied,
+    TicketStatusChanged,
+)
+from services.core.kpi.clock import pause_intervals, ticket_clock
+from services.core.kpi.facts import Fact, FactKind
+
+EntityEvent = dict[str, Any]
+TYPE_RANK = {
+    "ticket.created": 0,
+    "ticket.reopened": 1,
+    "ticket.status_changed": 2,
+    "ticket.replied": 3,
+    "ticket.resolved": 4,
+    "call.offered": 0,
+    "call.answered": 1,
+    "call.abandoned": 2,
+    "call.completed": 3,
+    "survey.submitted": 0,
+}
+
+
+def compact(event: EventBase) -> EntityEvent:
+    """The fields of an event that its entity's facts depend on."""
+    row: EntityEvent = {
+        "t": event.occurred_at_epoch,
+        "r": TYPE_RANK[event.type],
+        "id": event.event_id,
+        "k": event.type,
+    }
+    if isinstance(event, TicketCreated):
+        row["priority"] = event.priority.value
+    elif isinstance(event, TicketReplied):
+        row["agent"] = event.author.value == "agent"
+    elif isinstance(event, TicketStatusChanged):
+        row["status"] = event.status.value
+    elif isinstance(event, CallEvent):
+        row["call"] = event.call_id
+        if isinstance(event, CallCompleted):
+            row["handle"] = event.talk_seconds + event.hold_seconds + event.wrap_seconds
+            row["resolved"] = event.resolved
+    elif isinstance(event, SurveySubmitted):
+        row["score"] = event.score
+    return row
+
+
+def event_order(row: EntityEvent) -> tuple[float, int, str]:
+    return (row["t"], row["r"], row["id"])
+
+
+def ticket_facts(events: Sequence[EntityEvent], params: MeasurementParams) -> list[Fact]:
+    """Facts of one ticket (docs/kpis.md, "Tickets"); `events` in event order."""
+    created = next((e for e in events if e["k"] == "ticket.created"), None)
+    if created is None:
+        return []
+    zone, calendar = params.zone, params.calendar
+    priority = created["priority"]
+    changes = [
+        (e["t"], e["status"] if e["k"] == "ticket.status_changed" else e["k"].split(".")[1])
+        for e in events
+        if e["k"] in ("ticket.status_changed", "ticket.resolved", "ticket.reopened")
+    ]
+    pauses = pause_intervals(changes)
+
+    def clock(start: float, end: float) -> float:
+        return ticket_clock(start, end, pauses, zone, calendar)
+
+    facts = [Fact(FactKind.TICKET_CREATED, created["t"])]
+    first_reply = next((e for e in events if e["k"] == "ticket.replied" and e["agent"]), None)
+    if first_reply is not None:
+        frt = clock(created["t"], first_reply["t"])
+        target = params.frt_target_seconds.for_priority(priority)
+        facts.append(Fact(FactKind.FIRST_RESPONSE, first_reply["t"], frt, ok=frt <= target))
+
+    resolution_target = params.resolution_target_seconds.for_priority(priority)
+    cycle_start, resolved, first_resolution = created["t"], False, None
+    agent_replies_before_first = 0
+    for e in events:
+        if e["k"] == "ticket.replied" and e["agent"] and first_resolution is None:
+            agent_replies_before_first += 1
+        elif e["k"] == "ticket.resolved" and not resolved:
+            value = clock(cycle_start, e["t"])
+            facts.append(Fact(FactKind.RESOLUTION, e["t"], value, ok=value <= resolution_target))
+            resolved = True
+            if first_resolution is None:
+                first_resolution = e["t"]
+        elif e["k"] == "ticket.reopened" and resolved:
+            resolved, cycle_start = False, e["t"]
+    if first_resolution is not None:
+        r = first_resolution
+        horizon_end = r + params.fcr_horizon_seconds
+        reopened = any(e["k"] == "ticket.reopened" and r < e["t"] <= horizon_end for e in events)
+        credited = agent_replies_before_first == 1 and not reopened
+        facts.append(Fact(FactKind.TICKET_FCR, r, ok=credited))
+    return facts
+
+
+def customer_call_facts(events: Sequence[EntityEvent], params: MeasurementParams) -> list[Fact]:
+    """Facts of all calls of one customer (docs/kpis.md, "Calls"); `events` in event order."""
+    facts: list[Fact] = []
+    offers = [e["t"] for e in events if e["k"] == "call.offered"]
+    calls: dict[str, list[EntityEvent]] = {}
+    for e in events:
+        calls.setdefault(e["call"], []).append(e)
+    for call_events in calls.values():
+        offered = next((e for e in call_events if e["k"] == "call.offered"), None)
+        if offered is not None:
+            after = call_events[call_events.index(offered) + 1 :]
+            outcome = next(
+                (e for e in after if e["k"] in ("call.answered", "call.abandoned")), None
+            )
+            if outcome is not None:
+                facts.append(_outcome_fact(offered["t"], outcome, params))
+        for e in call_events:
+            if e["k"] == "call.completed":
+                c = e["t"]
+                facts.append(Fact(FactKind.HANDLED_CALL, c, e["handle"]))
+                horizon_end = c + params.fcr_horizon_seconds
+                repeat = any(c < t <= horizon_end for t in offers)
+                facts.append(Fact(FactKind.CALL_FCR, c, ok=bool(e["resolved"]) and not repeat))
+    return facts
+
+
+def _outcome_fact(offered_at: float, outcome: EntityEvent, params: MeasurementParams) -> Fact:
+    wait = max(0.0, outcome["t"] - offered_at)
+    if outcome["k"] == "call.answered":
+        within = wait <= params.service_level_threshold_seconds
+        return Fact(FactKind.CALL_OUTCOME, offered_at, wait, ok=within, flag=True)
+    short = wait < params.short_abandon_seconds
+    return Fact(FactKind.CALL_OUTCOME, offered_at, wait, short=short)
+
+
+def survey_facts(events: Sequence[EntityEvent], params: MeasurementParams) -> list[Fact]:
+    """One score per survey: the earliest submission in event order."""
+    if not events:
+        return []
+    first = events[0]
+    score = int(first["score"])
+    return [Fact(FactKind.SURVEY, first["t"], float(score), ok=score >= 4)]

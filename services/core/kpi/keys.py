@@ -1,0 +1,43 @@
+"""Row keys of the engine's store. Every key names its partition-local row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+
+def entity(entity_key: str) -> str:
+    return f"e|{entity_key}"
+
+
+def bucket(agreement_id: str, partition: int, granularity: str, start: float) -> str:
+    return f"b|{agreement_id}|{partition}|{granularity}|{int(start)}"
+
+
+def watermark(partition: int) -> str:
+    return f"w|{partition}"
+
+
+def position(agreement_id: str, partition: int) -> str:
+    return f"s|{agreement_id}|{partition}"
+
+
+def is_entity(key: str) -> bool:
+    return key.startswith("e|")
+
+
+def parse_bucket(key: str) -> tuple[str, int, str, float]:
+    """(agreement_id, partition, granularity, start) of a bucket key."""
+    _, agreement_id, partition, granularity, start = key.split("|")
+    return agreement_id, int(partition), granularity, float(start)
+
+
+def parse_position(key: str) -> tuple[str, int]:
+    _, agreement_id, partition = key.split("|")
+    return agreement_id, int(partition)
+
+
+def buckets_of(store: Any, partition: int) -> Iterator[tuple[str, dict[str, Any]]]:
+    for key, row in list(store.items()):
+        if key.startswith("b|") and row.get("p") == partition:
+            yield key, row

@@ -1,0 +1,80 @@
+"""How long the engine keeps state, so memory stays bounded while figures stay exact.
+
+An entity is dropped once none of its events can be replaced (all older than the
+watermark minus the allowed lateness, so any copy would be late) and no later event can
+still change its facts (the FCR horizon has passed). A bucket is dropped, and no longer
+updated, once it can no longer fall into a window evaluated at the watermark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.core.agreements import MeasurementParams
+from services.core.kpi import keys
+from services.core.kpi.entities import EntityEvent
+from services.core.kpi.facts import Fact
+from services.core.topics import Family
+
+DAY = 86_400.0
+_STATE_CHANGES = ("ticket.status_changed", "ticket.resolved", "ticket.reopened")
+_CLOSED = ("solved", "closed")
+
+
+@dataclass
+class Retention:
+    lateness_seconds: float = 3600.0
+    open_ticket_seconds: float = 90 * DAY
+    minute_bucket_seconds: float = 2 * 3600.0
+    hour_bucket_seconds: float = 31 * DAY
+    period_bucket_seconds: float = 100 * DAY
+    _last_scan: dict[int, int] = field(default_factory=dict, repr=False)
+
+    def entity_expiry(
+        self,
+        family: Family,
+        events: Sequence[EntityEvent],
+        facts: Sequence[Fact],
+        params: MeasurementParams,
+    ) -> float:
+        """Event-time instant after which the entity's row can go."""
+        last = float(max(e["t"] for e in events))
+        quiet = last + self.lateness_seconds + 1.0
+        if family is Family.SURVEYS:
+            return quiet
+        if family is Family.CALLS:
+            return quiet + float(params.fcr_horizon_seconds)
+        changes = [e for e in events if e["k"] in _STATE_CHANGES]
+        last_change = changes[-1] if changes else None
+        closed = last_change is not None and (
+            last_change["k"] == "ticket.resolved" or last_change.get("status") in _CLOSED
+        )
+        if not closed:
+            return last + self.open_ticket_seconds
+        return quiet + float(params.fcr_horizon_seconds)
+
+    def _keep_seconds(self, granularity: str) -> float:
+        if granularity == "minute":
+            return self.minute_bucket_seconds + self.lateness_seconds
+        if granularity == "hour":
+            return self.hour_bucket_seconds + self.lateness_seconds
+        return self.period_bucket_seconds + self.lateness_seconds
+
+    def bucket_writable(self, granularity: str, start: float, watermark: float | None) -> bool:
+        return watermark is None or start >= watermark - self._keep_seconds(granularity)
+
+    def expired_buckets(self, store: Any, partition: int, now: float) -> Iterator[str]:
+        """Bucket keys of `partition` that no window at `now` can need any more."""
+        # Scanning is linear in the store; it runs only when the watermark crosses an hour.
+        hour = int(now // 3600)
+        if self._last_scan.get(partition) == hour:
+            return iter(())
+        self._last_scan[partition] = hour
+        expired = []
+        for key, _row in keys.buckets_of(store, partition):
+            _, _, granularity, start = keys.parse_bucket(key)
+            if not self.bucket_writable(granularity, start, now):
+                expired.append(key)
+        return iter(expired)

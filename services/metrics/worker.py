@@ -1,0 +1,122 @@
+"""Entry point of the metrics worker: `python -m services.metrics.worker`.
+
+Wires the Faust topology to the pure engines, the PostgreSQL sink and the snapshot timer.
+Start more processes with the same `METRICS_APP_ID` to share the partitions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+
+import faust
+from prometheus_client import start_http_server
+
+from services.core.agreements import MeasurementParams, load_measurement_params
+from services.core.db.kpi_reader import window_results
+from services.core.db.repository import write_snapshots
+from services.core.db.session import make_engine, make_sessionmaker
+from services.core.kafka_admin import ensure_topics, event_topics
+from services.core.kpi.engine import Engine
+from services.core.kpi.retention import Retention
+from services.core.settings import DatabaseSettings, KafkaSettings, MetricsSettings
+from services.core.topics import Family
+from services.metrics.agents import register_agents
+from services.metrics.app import Topology, create_topology
+from services.metrics.instruments import Instruments
+from services.metrics.sink import flush
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Worker:
+    """Everything one worker process holds."""
+
+    topology: Topology
+    engines: dict[Family, Engine]
+    agreements: dict[str, MeasurementParams]
+    instruments: Instruments = field(default_factory=Instruments)
+    owned: dict[Family, set[int]] = field(default_factory=dict)
+
+
+def owned_partitions(topology: Topology, family: Family) -> set[int]:
+    topic = topology.sources[family].get_topic_name()
+    actives = topology.app.assignor.assigned_actives()
+    return {tp.partition for tp in actives if tp.topic == topic}
+
+
+def build_worker(
+    kafka: KafkaSettings, metrics: MetricsSettings, database: DatabaseSettings
+) -> Worker:
+    topology = create_topology(kafka, metrics)
+    agreements = load_measurement_params(metrics.agreements_file)
+    retention = Retention(lateness_seconds=metrics.allowed_lateness_seconds)
+    engines = {
+        family: Engine(family, topology.tables[family], agreements, retention) for family in Family
+    }
+    worker = Worker(topology, engines, agreements)
+    register_agents(topology, engines, worker.instruments)
+    sessions = make_sessionmaker(make_engine(database))
+    app = topology.app
+
+    for family, table in topology.tables.items():
+
+        async def _on_recover(family: Family = family) -> None:
+            owned = owned_partitions(topology, family)
+            rows = engines[family].rebuild_index(owned)
+            worker.owned[family] = owned
+            log.info("%s: owns partitions %s, %d rows restored", family, sorted(owned), rows)
+
+        table.on_recover(_on_recover)
+
+    async def flush_state() -> None:
+        for family, engine in engines.items():
+            owned = owned_partitions(topology, family)
+            await flush(engine, owned, sessions, worker.instruments)
+
+    async def snapshot_figures() -> None:
+        taken_at = (
+            time.time() // metrics.snapshot_interval_seconds * metrics.snapshot_interval_seconds
+        )
+        try:
+            async with sessions() as session, session.begin():
+                for params in agreements.values():
+                    _, results = await window_results(session, params)
+                    await write_snapshots(session, params.agreement_id, results, taken_at)
+        except Exception:
+            worker.instruments.flush_failures.inc()
+            log.exception(
+                "snapshot of figures failed; next attempt in %ss", metrics.snapshot_interval_seconds
+            )
+
+    app.timer(interval=metrics.flush_interval_seconds)(flush_state)
+    app.timer(interval=metrics.snapshot_interval_seconds, on_leader=True)(snapshot_figures)
+    return worker
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    kafka, metrics, database = KafkaSettings(), MetricsSettings(), DatabaseSettings()
+    asyncio.run(
+        ensure_topics(
+            kafka.bootstrap_servers,
+            event_topics(kafka.topic_prefix),
+            kafka.partitions,
+            kafka.replication_factor,
+        )
+    )
+    worker = build_worker(kafka, metrics, database)
+    if metrics.prometheus_port:
+        start_http_server(
+            metrics.prometheus_port,
+            addr=metrics.prometheus_bind,
+            registry=worker.instruments.registry,
+        )
+    faust.Worker(worker.topology.app, loglevel="INFO").execute_from_commandline()
+
+
+if __name__ == "__main__":
+    main()

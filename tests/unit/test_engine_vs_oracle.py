@@ -1,0 +1,89 @@
+"""The streaming engine, fed events in any order within the lateness, equals the batch oracle."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.core.agreements import load_measurement_params
+from services.core.kpi import oracle
+from services.core.kpi.figures import Figure
+from services.core.kpi.windows import ROLLING_WINDOWS, current_periods
+from tests.engine_harness import Harness
+from tests.histories import AGREEMENTS, HistorySpec, generate, parsed
+
+PARAMS = load_measurement_params(Path(__file__).parents[2] / "deploy/agreements/demo.yaml")
+QUANTILE_FIGURES = {name for name in oracle.FIGURE_NAMES if name.endswith(("p50_seconds", "p90_seconds"))}
+
+
+def assert_same(window: str, got: dict[str, Figure], want: dict[str, oracle.Figure]) -> None:
+    for name, expected in want.items():
+        actual = got[name]
+        assert actual.n == expected.n, f"{window} {name}: n {actual.n} != {expected.n}"
+        if expected.value is None or actual.value is None:
+            assert actual.value == expected.value, f"{window} {name}"
+            continue
+        if name in QUANTILE_FIGURES:
+            # DDSketch at 1 % relative accuracy; values under a millisecond count as zero.
+            tolerance = 0.01 * expected.value + 1e-3
+        else:
+            tolerance = 1e-9 * max(1.0, abs(expected.value))
+        assert math.isclose(actual.value, expected.value, abs_tol=tolerance), (
+            f"{window} {name}: {actual.value} != {expected.value}"
+        )
+
+
+def compare(events: list, harness: Harness) -> int:
+    compared = 0
+    for agreement_id in AGREEMENTS:
+        stream_time = oracle.stream_time(events, agreement_id)
+        assert harness.stream_time(agreement_id) == stream_time
+        if stream_time is None:
+            continue
+        params = PARAMS[agreement_id]
+        windows = [*ROLLING_WINDOWS, *current_periods(stream_time, params.zone).values()]
+        for window in windows:
+            result = harness.evaluate(agreement_id, window)
+            if window in ROLLING_WINDOWS:
+                bounds = oracle.window_bounds(window, stream_time)
+            else:
+                bounds = oracle.period_bounds(window, params.zone)
+            assert (result.start, result.end) == bounds
+            want = oracle.batch_figures(events, PARAMS, agreement_id, *bounds, stream_time)
+            assert_same(f"{agreement_id} {window}", result.figures, want)
+            compared += 1
+    return compared
+
+
+@given(seed=st.integers(0, 2**32 - 1), span=st.sampled_from([6.0, 30.0, 120.0]))
+def test_engine_matches_oracle(seed: int, span: float) -> None:
+    events = parsed(generate(seed, HistorySpec(span_hours=span)))
+    harness = Harness(PARAMS)
+    harness.publish(events)
+    harness.consume()
+    assert compare(events, harness) > 0
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_arrival_order_does_not_matter(seed: int) -> None:
+    events = parsed(generate(seed, HistorySpec(tickets=40, calls=40, duplicate_rate=0.2)))
+    in_order = sorted(events, key=lambda e: (e.occurred_at_epoch, e.event_id))
+    results = []
+    for batch in (events, in_order):
+        harness = Harness(PARAMS)
+        harness.publish(batch)
+        harness.consume()
+        results.append(
+            {(a, w): harness.evaluate(a, w).figures for a in AGREEMENTS for w in ROLLING_WINDOWS}
+        )
+    assert results[0].keys() == results[1].keys()
+    for key, figures in results[0].items():
+        for name, figure in figures.items():
+            other = results[1][key][name]
+            assert figure.n == other.n, (key, name)
+            if figure.value is not None and other.value is not None:
+                assert math.isclose(figure.value, other.value, rel_tol=1e-9, abs_tol=1e-9)
