@@ -40,21 +40,39 @@ class _Builder:
         stamp = datetime.fromtimestamp(round(at, 3), UTC).isoformat().replace("+00:00", "Z")
         event_id = str(uuid.UUID(int=self.rng.getrandbits(128)))
         self.events.append(
-            {"event_id": event_id, "type": type_, "occurred_at": stamp,
-             "agreement_id": agreement, **fields}
+            {
+                "event_id": event_id,
+                "type": type_,
+                "occurred_at": stamp,
+                "agreement_id": agreement,
+                **fields,
+            }
         )
 
     def ticket(self, n: int, at: float, agreement: str) -> None:
         rng, tid = self.rng, f"T{n}"
-        self.add("ticket.created", at, agreement, ticket_id=tid, customer_id=f"C{n % 7}",
-                 channel=rng.choice(["email", "chat", "web"]), priority=rng.choice(PRIORITIES))
+        self.add(
+            "ticket.created",
+            at,
+            agreement,
+            ticket_id=tid,
+            customer_id=f"C{n % 7}",
+            channel=rng.choice(["email", "chat", "web"]),
+            priority=rng.choice(PRIORITIES),
+        )
         t, resolved = at, False
         for _ in range(rng.randint(0, 7)):
             t += rng.expovariate(1 / (2 * HOUR))
             step = rng.choice(["agent", "agent", "customer", "pause", "open", "resolve", "reopen"])
             if step == "agent":
-                self.add("ticket.replied", t, agreement, ticket_id=tid, author="agent",
-                         agent_id=f"A{rng.randint(1, 4)}")
+                self.add(
+                    "ticket.replied",
+                    t,
+                    agreement,
+                    ticket_id=tid,
+                    author="agent",
+                    agent_id=f"A{rng.randint(1, 4)}",
+                )
             elif step == "customer":
                 self.add("ticket.replied", t, agreement, ticket_id=tid, author="customer")
             elif step == "pause":
@@ -69,8 +87,14 @@ class _Builder:
                 self.add("ticket.reopened", t, agreement, ticket_id=tid)
                 resolved = False
         if rng.random() < 0.3:
-            self.add("survey.submitted", t + 600, agreement, survey_id=f"S{tid}",
-                     ticket_id=tid, score=rng.randint(1, 5))
+            self.add(
+                "survey.submitted",
+                t + 600,
+                agreement,
+                survey_id=f"S{tid}",
+                ticket_id=tid,
+                score=rng.randint(1, 5),
+            )
 
     def call(self, n: int, at: float, agreement: str, customer: str) -> None:
         rng, cid = self.rng, f"K{n}"
@@ -80,13 +104,25 @@ class _Builder:
         if rng.random() < 0.8:
             self.add("call.answered", at + wait, agreement, agent_id="A2", **common)
             end = at + wait + rng.uniform(30, 900)
-            self.add("call.completed", end, agreement, talk_seconds=round(rng.uniform(20, 600), 2),
-                     hold_seconds=round(rng.uniform(0, 60), 2),
-                     wrap_seconds=round(rng.uniform(0, 120), 2),
-                     resolved=rng.random() < 0.75, **common)
+            self.add(
+                "call.completed",
+                end,
+                agreement,
+                talk_seconds=round(rng.uniform(20, 600), 2),
+                hold_seconds=round(rng.uniform(0, 60), 2),
+                wrap_seconds=round(rng.uniform(0, 120), 2),
+                resolved=rng.random() < 0.75,
+                **common,
+            )
             if rng.random() < 0.2:
-                self.add("survey.submitted", end + 60, agreement, survey_id=f"S{cid}",
-                         call_id=cid, score=rng.randint(1, 5))
+                self.add(
+                    "survey.submitted",
+                    end + 60,
+                    agreement,
+                    survey_id=f"S{cid}",
+                    call_id=cid,
+                    score=rng.randint(1, 5),
+                )
         else:
             self.add("call.abandoned", at + wait, agreement, **common)
 

@@ -8,6 +8,7 @@ two equal. A breaking change means a v2 module, never an edit here.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -15,8 +16,10 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     TypeAdapter,
     ValidationError,
     model_validator,
@@ -27,7 +30,24 @@ SCHEMA_VERSION = 1
 Identifier = Annotated[
     str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@/-]*$")
 ]
-Seconds = Annotated[float, Field(ge=0, le=86_400 * 7)]
+Seconds = Annotated[float, Field(ge=0, le=86_400 * 7, strict=True)]
+# RFC 3339 date-time with a mandatory offset and seconds; the same pattern as the schema.
+_RFC3339 = re.compile(
+    r"^(?!0000)[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3])"
+    r":[0-5][0-9]:[0-5][0-9](\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])\Z"
+)
+
+
+def _rfc3339(value: Any) -> Any:
+    """Accept RFC 3339 text (or an aware datetime from Python callers), nothing looser."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _RFC3339.match(value):
+        raise ValueError("must be an RFC 3339 date-time with offset, e.g. 2026-10-01T09:30:00Z")
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
 
 
 class Channel(StrEnum):
@@ -65,7 +85,7 @@ class EventBase(BaseModel):
 
     event_id: Identifier
     type: str
-    occurred_at: AwareDatetime
+    occurred_at: Timestamp
     agreement_id: Identifier
     source: Annotated[str, Field(min_length=1, max_length=128)] | None = None
 
@@ -144,7 +164,7 @@ class CallCompleted(CallEvent):
     talk_seconds: Seconds
     hold_seconds: Seconds
     wrap_seconds: Seconds
-    resolved: bool
+    resolved: StrictBool
 
 
 class SurveySubmitted(EventBase):

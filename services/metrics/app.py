@@ -63,9 +63,7 @@ def create_topology(kafka: KafkaSettings, metrics: MetricsSettings) -> Topology:
     tables = {
         family: app.Table(
             f"state-{family.value}",
-            partitions=kafka.partitions,
-            key_serializer="json",
-            value_serializer="json",
+            partitions=kafka.partitions,  # keys and values are JSON, Faust's table default
         )
         for family in Family
     }

@@ -36,4 +36,4 @@ def database_url() -> str:
 @pytest.fixture
 def topic_prefix() -> Iterator[str]:
     """A topic prefix no other test uses, so tests never see each other's messages."""
-    yield f"t{uuid.uuid4().hex[:12]}"
+    return f"t{uuid.uuid4().hex[:12]}"

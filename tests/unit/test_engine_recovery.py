@@ -84,7 +84,7 @@ def test_crash_and_restore_gives_the_undisturbed_figures(seed: int) -> None:
     for family, store in stores.items():
         for partition, writes in store.writes.items():
             offsets = sorted({o for o, _, _ in writes})
-            commit = rng.choice(offsets + [offsets[-1] + 1])
+            commit = rng.choice([*offsets, offsets[-1] + 1])
             durable_min = sum(1 for o, _, _ in writes if o < commit)
             cut = rng.randint(durable_min, len(writes))
             for _, key, value in writes[:cut]:

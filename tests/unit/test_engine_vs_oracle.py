@@ -17,7 +17,9 @@ from tests.engine_harness import Harness
 from tests.histories import AGREEMENTS, HistorySpec, generate, parsed
 
 PARAMS = load_measurement_params(Path(__file__).parents[2] / "deploy/agreements/demo.yaml")
-QUANTILE_FIGURES = {name for name in oracle.FIGURE_NAMES if name.endswith(("p50_seconds", "p90_seconds"))}
+QUANTILE_FIGURES = {
+    name for name in oracle.FIGURE_NAMES if name.endswith(("p50_seconds", "p90_seconds"))
+}
 
 
 def assert_same(window: str, got: dict[str, Figure], want: dict[str, oracle.Figure]) -> None:
@@ -53,7 +55,14 @@ def compare(events: list, harness: Harness) -> int:
             else:
                 bounds = oracle.period_bounds(window, params.zone)
             assert (result.start, result.end) == bounds
-            want = oracle.batch_figures(events, PARAMS, agreement_id, *bounds, stream_time)
+            want = oracle.batch_figures(
+                events,
+                PARAMS,
+                agreement_id,
+                *bounds,
+                stream_time,
+                calendar_period=window not in ROLLING_WINDOWS,
+            )
             assert_same(f"{agreement_id} {window}", result.figures, want)
             compared += 1
     return compared

@@ -417,8 +417,12 @@ def batch_figures(
     start: float,
     end: float,
     stream_time: float,
+    calendar_period: bool = False,
 ) -> dict[str, Figure]:
     """Every figure of `agreement_id` over items with attribution instant in [start, end).
+
+    `calendar_period` selects the docs' rule for `fcr_provisional` in calendar periods: an
+    item counts when the hour it falls in starts inside [start, end).
 
     `events` are raw events in arrival order (duplicates and other agreements allowed).
     `stream_time` only places the `fcr_provisional` cut-off. An agreement missing from
@@ -441,6 +445,13 @@ def batch_figures(
     answered, abandoned = inside(calls.answered), inside(calls.abandoned)
     offered_n = len(answered) + len(abandoned)
     credited = [i for i in ticket_fcr + call_fcr if i.ok]
+    if calendar_period:
+        every_credited = [i for i in tickets.fcr + calls.fcr if i.ok]
+        provisional_pool = [
+            i for i in every_credited if start <= math.floor(i.t / 3_600) * 3_600 < end
+        ]
+    else:
+        provisional_pool = credited
     # The cut-off is the brief's: one horizon before the end of the hour bucket of T, for
     # every window. docs/kpis.md says "the window's end"; the two agree for the hourly
     # rolling windows at T and differ for 1h (minute buckets) and calendar periods.
@@ -462,7 +473,7 @@ def batch_figures(
         "fcr_tickets_rate": _ratio(sum(i.ok for i in ticket_fcr), len(ticket_fcr)),
         "fcr_calls_rate": _ratio(sum(i.ok for i in call_fcr), len(call_fcr)),
         "fcr_rate": _ratio(len(credited), len(ticket_fcr) + len(call_fcr)),
-        "fcr_provisional": _count(sum(1 for i in credited if i.t >= cutoff)),
+        "fcr_provisional": _count(sum(1 for i in provisional_pool if i.t >= cutoff)),
         "csat": _ratio(sum(i.ok for i in surveys), len(surveys)),
         "csat_mean_score": Figure(
             sum(i.value for i in surveys) / len(surveys) if surveys else None, len(surveys)

@@ -1,0 +1,32 @@
+"""Engine and session factory for the async PostgreSQL driver (asyncpg).
+
+One engine per process; sessions are short-lived units of work. Sessions do not expire
+objects on commit because callers often read attributes after committing, and lazy refreshes
+are not possible under asyncio.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from services.core.settings import DatabaseSettings
+
+
+def make_engine(settings: DatabaseSettings) -> AsyncEngine:
+    """An engine for `settings.database_url`; connections are checked before reuse."""
+    return create_async_engine(
+        settings.database_url.get_secret_value(),
+        pool_size=settings.database_pool_size,
+        # A restarted PostgreSQL leaves dead connections in the pool; test them on checkout.
+        pool_pre_ping=True,
+    )
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions bound to `engine` that keep loaded attributes readable after commit."""
+    return async_sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,79 @@
+"""The ingest service: HTTP in, Kafka out.
+
+`create_app` takes its settings and, optionally, a publisher as arguments, so tests can build
+independent apps with a fake publisher; without one, the app makes sure the event topics
+exist and owns a Kafka producer for its lifetime.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from services.core.kafka_admin import ensure_topics, event_topics
+from services.core.settings import IngestSettings, KafkaSettings
+from services.ingest.problems import Problem, install_problem_handlers
+from services.ingest.publisher import EventPublisher, KafkaEventPublisher
+from services.ingest.routes import build_router, event_components
+
+DESCRIPTION = """Receives customer-service events (contract v1, see `schemas/v1/`) and stores
+them on Kafka for the metrics workers. A 202 answer means every event is durably stored."""
+
+
+def create_app(
+    settings: IngestSettings,
+    kafka: KafkaSettings,
+    publisher: EventPublisher | None = None,
+) -> FastAPI:
+    """A new ingest app; `publisher` replaces the Kafka producer (tests)."""
+    owns_kafka = publisher is None
+    sink: EventPublisher = publisher or KafkaEventPublisher(
+        kafka.bootstrap_servers, kafka.topic_prefix
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if owns_kafka:
+            # Auto-created topics would get the broker's default partition count, which
+            # decides how keys spread; create them ourselves first.
+            await ensure_topics(
+                kafka.bootstrap_servers,
+                event_topics(kafka.topic_prefix),
+                kafka.partitions,
+                kafka.replication_factor,
+            )
+        await sink.start()
+        try:
+            yield
+        finally:
+            await sink.stop()
+
+    app = FastAPI(title="slawatch ingest", version="1", description=DESCRIPTION, lifespan=lifespan)
+    install_problem_handlers(app)
+    app.include_router(build_router(settings, sink))
+    _document_raw_bodies(app)
+    return app
+
+
+def _document_raw_bodies(app: FastAPI) -> None:
+    # The routes read raw bodies, so FastAPI does not know the schemas their `openapi_extra`
+    # refers to; add them to the components.
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(event_components())
+            components["Problem"] = Problem.model_json_schema()
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

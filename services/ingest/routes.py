@@ -1,0 +1,117 @@
+"""HTTP routes: `POST /v1/events`, and the liveness and readiness probes.
+
+Accepted means stored: the answer is sent only after the broker acknowledged every valid
+event of the request. Valid events of a partly invalid batch are still stored, so a sender
+fixes and resends only the rejected items.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import TypeAdapter
+
+from services.core.events import Event
+from services.core.settings import IngestSettings
+from services.ingest.batch import IngestResult, decode_items, read_limited, validate_items
+from services.ingest.problems import ProblemError, problem_responses
+from services.ingest.publisher import EventPublisher, PublishError
+
+log = logging.getLogger(__name__)
+
+_EXAMPLE = {
+    "event_id": "evt-0001",
+    "type": "ticket.created",
+    "occurred_at": "2024-05-06T09:15:00Z",
+    "agreement_id": "acme-support",
+    "ticket_id": "T-1001",
+    "customer_id": "cust-42",
+    "channel": "email",
+    "priority": "high",
+}
+_REPLY = {
+    "event_id": "evt-0002",
+    "type": "ticket.replied",
+    "occurred_at": "2024-05-06T09:45:30+02:00",
+    "agreement_id": "acme-support",
+    "ticket_id": "T-1001",
+    "author": "agent",
+    "agent_id": "agent-7",
+}
+
+
+def event_components() -> dict[str, Any]:
+    """OpenAPI components for the event union (`Event`) and the models it refers to."""
+    schema = TypeAdapter(Event).json_schema(ref_template="#/components/schemas/{model}")
+    return {**schema.pop("$defs"), "Event": schema}
+
+
+def _request_body(max_events: int) -> dict[str, Any]:
+    event = {"$ref": "#/components/schemas/Event"}
+    batch = {"type": "array", "items": event, "minItems": 1, "maxItems": max_events}
+    examples = {
+        "single": {"summary": "One event", "value": _EXAMPLE},
+        "batch": {"summary": "A batch, stored in this order", "value": [_EXAMPLE, _REPLY]},
+    }
+    content = {"schema": {"anyOf": [event, batch]}, "examples": examples}
+    return {"requestBody": {"required": True, "content": {"application/json": content}}}
+
+
+_POST_RESPONSES = problem_responses(400, 413, 422, 503)
+_POST_RESPONSES[422]["description"] = (
+    "Some or all events rejected: the problem lists `accepted` (stored) and `rejected` items"
+)
+
+
+def build_router(settings: IngestSettings, publisher: EventPublisher) -> APIRouter:
+    """The service's routes, bound to its settings and publisher."""
+    router = APIRouter()
+
+    @router.post(
+        "/v1/events",
+        status_code=202,
+        summary="Submit one event or a batch",
+        response_model=IngestResult,
+        responses=_POST_RESPONSES,
+        openapi_extra=_request_body(settings.max_batch_events),
+    )
+    async def post_events(request: Request) -> JSONResponse:
+        declared = request.headers.get("content-length")
+        body = await read_limited(request.stream(), declared, settings.max_body_bytes)
+        events, rejected = validate_items(decode_items(body, settings.max_batch_events))
+        if events:
+            try:
+                async with asyncio.timeout(settings.publish_timeout_seconds):
+                    await publisher.publish(events)
+            except (PublishError, TimeoutError) as exc:
+                log.warning("publishing %d events failed: %r", len(events), exc)
+                # Nothing is reported accepted: the sender resends the whole request, and
+                # consumers drop any copy that did get through by its event_id.
+                detail = "the events could not be stored; retry the request"
+                headers = {"Retry-After": "1"}
+                raise ProblemError(503, detail, "broker-unavailable", headers=headers) from exc
+        result = IngestResult(accepted=[e.event_id for e in events], rejected=rejected)
+        if rejected:
+            detail = f"{len(rejected)} of {len(rejected) + len(events)} events rejected"
+            raise ProblemError(
+                422, detail, "invalid-events", title="Invalid events", **result.model_dump()
+            )
+        return JSONResponse(result.model_dump(), status_code=202)
+
+    @router.get("/healthz", summary="Liveness: the process serves requests")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get(
+        "/readyz", summary="Readiness: the broker is reachable", responses=problem_responses(503)
+    )
+    async def readyz() -> dict[str, str]:
+        if not await publisher.ready():
+            raise ProblemError(503, "the Kafka producer is not connected", "not-ready")
+        return {"status": "ready"}
+
+    return router
