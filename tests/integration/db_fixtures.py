@@ -11,20 +11,38 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
+import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
-from services.core.db.migrate import downgrade_base, upgrade_head
+from services.core.db.migrate import upgrade_head
 from services.core.db.session import make_sessionmaker
 
 
 @pytest.fixture(scope="session")
-async def migrated_database(database_url: str) -> str:
-    """`database_url`, its schema rebuilt at the latest revision."""
+async def migrated_database(database_url: str) -> AsyncIterator[str]:
+    """A database of this test run only, migrated to the latest revision, dropped after.
+
+    A fresh database per run keeps concurrent runs (two developers, CI and a developer) from
+    dropping each other's tables.
+    """
+    base, _, _ = database_url.rpartition("/")
+    name = f"slawatch_run_{uuid.uuid4().hex[:10]}"
+    admin_dsn = base.replace("+asyncpg", "") + "/postgres"
+    admin = await asyncpg.connect(admin_dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = f"{base}/{name}"
     # Alembic's env.py runs its own event loop, which cannot nest in the test loop.
-    await asyncio.to_thread(downgrade_base, database_url)
-    await asyncio.to_thread(upgrade_head, database_url)
-    return database_url
+    await asyncio.to_thread(upgrade_head, url)
+    yield url
+    admin = await asyncpg.connect(admin_dsn)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
 
 
 @pytest.fixture(scope="session")
