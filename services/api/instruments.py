@@ -20,6 +20,24 @@ from services.api.cache import FiguresCache
 from services.core.kpi.windows import ROLLING_WINDOWS
 
 KPI_LABELS = ("agreement", "client", "window", "kpi")
+FIGURE_LABELS = ("agreement", "client", "window")
+RATIO_FIGURES = frozenset(
+    {
+        "frt_attainment",
+        "resolution_attainment",
+        "service_level",
+        "abandonment_rate",
+        "fcr_tickets_rate",
+        "fcr_calls_rate",
+        "fcr_rate",
+        "csat",
+    }
+)
+
+
+def metric_name(figure: str) -> str:
+    """`slawatch_<figure>`, with `_ratio` on figures in 0..1 (docs/metrics.md)."""
+    return f"slawatch_{figure}_ratio" if figure in RATIO_FIGURES else f"slawatch_{figure}"
 
 
 def window_label(window: str) -> str:
@@ -36,9 +54,7 @@ class KpiCollector(Collector):
         self.cache = cache
 
     def collect(self) -> Iterable[Metric]:
-        values = GaugeMetricFamily(
-            "slawatch_kpi_value", "Current value of a KPI figure over a window.", labels=KPI_LABELS
-        )
+        values: dict[str, GaugeMetricFamily] = {}
         samples = GaugeMetricFamily(
             "slawatch_kpi_samples",
             "Number of items a KPI figure is computed over (n).",
@@ -47,20 +63,27 @@ class KpiCollector(Collector):
         stream = GaugeMetricFamily(
             "slawatch_stream_time_seconds",
             "Stream time of an agreement: its latest event time, Unix epoch seconds.",
-            labels=("agreement",),
+            labels=("agreement", "client"),
         )
         for agreement_id, kpis in sorted(self.cache.figures.items()):
             info = self.cache.agreements.get(agreement_id)
             client = info.client if info is not None else ""
             if kpis.stream_time is not None:
-                stream.add_metric([agreement_id], kpis.stream_time)
+                stream.add_metric([agreement_id, client], kpis.stream_time)
             for window, result in kpis.windows.items():
                 for kpi, figure in result.figures.items():
-                    labels = [agreement_id, client, window_label(window), kpi]
-                    samples.add_metric(labels, figure.n)
-                    if figure.value is not None:
-                        values.add_metric(labels, figure.value)
-        yield from (values, samples, stream)
+                    labels = [agreement_id, client, window_label(window)]
+                    samples.add_metric([*labels, kpi], figure.n)
+                    if figure.value is None:
+                        continue  # no series rather than a fake zero
+                    name = metric_name(kpi)
+                    if name not in values:
+                        values[name] = GaugeMetricFamily(
+                            name, f"KPI figure {kpi} (docs/kpis.md).", labels=FIGURE_LABELS
+                        )
+                    values[name].add_metric(labels, figure.value)
+        yield from values.values()
+        yield from (samples, stream)
         if self.cache.refreshed_at is not None:
             yield GaugeMetricFamily(
                 "slawatch_kpi_cache_age_seconds",

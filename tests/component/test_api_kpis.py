@@ -168,13 +168,19 @@ async def test_metrics_expose_the_cached_figures(app: FastAPI, client: httpx.Asy
         labels = {"agreement": AGREEMENT, "client": "acme", "window": window, "kpi": figure}
         return got.get((name, tuple(sorted(labels.items()))))
 
-    assert kpi("slawatch_kpi_value", "1h", "frt_mean_seconds") == 600.0
-    assert kpi("slawatch_kpi_value", "month", "tickets_created") == 3.0
+    def value(name: str, window: str) -> Any:
+        labels = {"agreement": AGREEMENT, "client": "acme", "window": window}
+        return got.get((name, tuple(sorted(labels.items()))))
+
+    assert value("slawatch_frt_mean_seconds", "1h") == 600.0
+    assert value("slawatch_tickets_created", "month") == 3.0
     assert kpi("slawatch_kpi_samples", "quarter", "service_level") == 2
-    assert kpi("slawatch_kpi_value", "1h", "csat_mean_score") == 5.0
-    assert kpi("slawatch_kpi_value", "24h", "resolution_mean_seconds") is None  # n = 0
+    assert value("slawatch_csat_mean_score", "1h") == 5.0
+    assert value("slawatch_resolution_mean_seconds", "24h") is None  # n = 0: no series
     assert kpi("slawatch_kpi_samples", "24h", "resolution_mean_seconds") == 0
-    assert got[("slawatch_stream_time_seconds", (("agreement", AGREEMENT),))] == T
+    assert value("slawatch_service_level_ratio", "quarter") is not None
+    stream_labels = (("agreement", AGREEMENT), ("client", "acme"))
+    assert got[("slawatch_stream_time_seconds", stream_labels)] == T
     assert not any(labels and ("agreement", IDLE) in labels for _, labels in got)
     assert "# TYPE slawatch_kpi_cache_age_seconds gauge" in response.text
 
