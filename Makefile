@@ -44,8 +44,8 @@ demo: $(STAMP) ## Run the whole stack with simulated traffic (DEMO_SECONDS=N to 
 
 .PHONY: lint
 lint: $(STAMP) ## ruff and mypy
-	$(BIN)/ruff check services tests
-	$(BIN)/ruff format --check services tests
+	$(BIN)/ruff check services tests bench scripts
+	$(BIN)/ruff format --check services tests bench scripts
 	$(BIN)/mypy
 
 .PHONY: test-unit

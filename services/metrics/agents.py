@@ -46,10 +46,12 @@ def _register(topology: Topology, family: Family, engine: Engine, inst: Instrume
                 if family_of(parsed.type) is not family:
                     raise InvalidEvent(f"{parsed.type} does not belong on the {family} topic")
             except InvalidEvent as exc:
+                inst.processed[(message.topic, message.partition)] = message.offset
                 inst.events.labels(family.value, "invalid").inc()
                 await reject(message, "invalid", exc.reason)
                 continue
             outcome = engine.process(parsed, message.partition, message.offset)
+            inst.processed[(message.topic, message.partition)] = message.offset
             inst.events.labels(family.value, outcome.value).inc()
             inst.processing.labels(family.value).observe(time.perf_counter() - started)
             if outcome in REJECTED:

@@ -8,12 +8,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from services.core.kpi.facts import Fact, FactKind
+
+TICKET_BUCKETS = (
+    60,
+    300,
+    600,
+    900,
+    1800,
+    3600,
+    7200,
+    14400,
+    28800,
+    86400,
+    172800,
+    259200,
+    432000,
+    604800,
+)
+CALL_BUCKETS = (5, 10, 20, 30, 60, 120, 300, 600, 900, 1800)
 
 
 @dataclass
 class Instruments:
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+    # Last offset processed per (topic, partition), for the lag gauge.
+    processed: dict[tuple[str, int], int] = field(default_factory=dict)
+    lag_series: set[tuple[str, str]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.events = Counter(
@@ -45,3 +68,71 @@ class Instruments:
             "Failed attempts to write state to PostgreSQL (retried on the next flush).",
             registry=self.registry,
         )
+        self.lag = Gauge(
+            "slawatch_worker_consumer_lag",
+            "Messages not yet processed, per owned source partition.",
+            ["topic", "partition"],
+            registry=self.registry,
+        )
+        self.owned = Gauge(
+            "slawatch_worker_owned_partitions",
+            "Source partitions this process owns.",
+            ["family"],
+            registry=self.registry,
+        )
+        self.up = Gauge(
+            "slawatch_worker_up", "Always 1 while the worker runs.", registry=self.registry
+        )
+        self.up.set(1)
+        ticket_labels = ["agreement", "client", "priority"]
+        self.first_response = Histogram(
+            "slawatch_first_response_seconds",
+            "First response times (ticket clock) when first counted.",
+            ticket_labels,
+            buckets=TICKET_BUCKETS,
+            registry=self.registry,
+        )
+        self.resolution = Histogram(
+            "slawatch_resolution_seconds",
+            "Resolution times (ticket clock) when first counted.",
+            ticket_labels,
+            buckets=TICKET_BUCKETS,
+            registry=self.registry,
+        )
+        self.handle = Histogram(
+            "slawatch_handle_seconds",
+            "Handle time (talk + hold + wrap) of completed calls.",
+            ["agreement", "client"],
+            buckets=TICKET_BUCKETS[:8],
+            registry=self.registry,
+        )
+        self.answer_wait = Histogram(
+            "slawatch_answer_wait_seconds",
+            "Wait from offer to answer of answered calls.",
+            ["agreement", "client"],
+            buckets=CALL_BUCKETS,
+            registry=self.registry,
+        )
+
+    def observe_fact(self, agreement: str, client: str, priority: str, fact: Fact) -> None:
+        """Record a newly counted item in its distribution (corrections are not undone)."""
+        if fact.kind is FactKind.FIRST_RESPONSE:
+            self.first_response.labels(agreement, client, priority).observe(fact.value)
+        elif fact.kind is FactKind.RESOLUTION:
+            self.resolution.labels(agreement, client, priority).observe(fact.value)
+        elif fact.kind is FactKind.HANDLED_CALL:
+            self.handle.labels(agreement, client).observe(fact.value)
+        elif fact.kind is FactKind.CALL_OUTCOME and fact.flag and not fact.short:
+            self.answer_wait.labels(agreement, client).observe(fact.value)
+
+    def forget_partitions(self, topic: str, owned: set[int]) -> None:
+        """Drop lag series of partitions this process no longer owns (no stale series)."""
+        for labels in [lb for lb in self.lag_series if lb[0] == topic]:
+            if int(labels[1]) not in owned:
+                self.lag.remove(*labels)
+                self.lag_series.discard(labels)
+
+    def set_lag(self, topic: str, partition: int, lag: int) -> None:
+        labels = (topic, str(partition))
+        self.lag.labels(*labels).set(lag)
+        self.lag_series.add(labels)

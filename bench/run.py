@@ -1,0 +1,100 @@
+"""`make bench`: one metrics worker against a bare aiokafka consumer, on the same topics.
+
+Everything runs in one process tree on this machine, so the ratio worker / bare consumer
+is what to compare across machines; absolute rates depend on the cores. Writes
+bench/results/latest.json and prints a summary.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import load
+from bench.worker import BenchWorker
+from services.core.kafka_admin import ensure_topics, event_topics
+from services.core.settings import DEFAULT_DATABASE_URL
+
+ROOT = Path(__file__).parents[1]
+RESULTS = ROOT / "bench" / "results" / "latest.json"
+EVENTS = int(os.environ.get("BENCH_EVENTS", "60000"))
+AGREEMENTS = int(os.environ.get("BENCH_AGREEMENTS", "20"))
+OPEN_TICKETS = int(os.environ.get("BENCH_OPEN_TICKETS", "20000"))
+PROBES = int(os.environ.get("BENCH_PROBES", "30"))
+PARTITIONS = 6
+
+
+async def main() -> dict[str, Any]:
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092")
+    database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+    prefix = f"bench{int(time.time())}"
+    agreement_ids = [f"{prefix}-a{i:02d}" for i in range(AGREEMENTS)]
+    rng = random.Random(20261126)
+    events = load.realistic_events(agreement_ids, EVENTS, rng)
+    await ensure_topics(bootstrap, event_topics(prefix), PARTITIONS, 1)
+
+    publish_seconds = await load.publish(bootstrap, prefix, events)
+    bare_seconds = await load.bare_consume(bootstrap, prefix, len(events))
+
+    probe_agreement = f"{prefix}-probe"
+    memory_agreement = f"{prefix}-memory"
+    worker = BenchWorker(
+        prefix, [*agreement_ids, probe_agreement, memory_agreement], bootstrap, database_url
+    )
+    worker.start()
+    try:
+        await worker.wait_ready()
+        # The events are already on the topics: the worker starts with a full backlog.
+        worker_seconds = await worker.time_to_process(len(events))
+        latencies = await load.probe_latency(bootstrap, prefix, probe_agreement, worker, PROBES)
+        rss_before = worker.rss_bytes()
+        opened = load.open_tickets(memory_agreement, OPEN_TICKETS)
+        await load.publish(bootstrap, prefix, opened)
+        await worker.time_to_process(len(events) + PROBES + len(opened))
+        rss_after = worker.rss_bytes()
+        peak = worker.peak_rss_bytes()
+    finally:
+        worker.stop()
+
+    bare_rate = len(events) / bare_seconds
+    worker_rate = len(events) / worker_seconds
+    result = {
+        "machine": {"cpus": os.cpu_count()},
+        "events": len(events),
+        "agreements": AGREEMENTS,
+        "partitions": PARTITIONS,
+        "publish_events_per_second": round(len(events) / publish_seconds),
+        "bare_consumer_events_per_second": round(bare_rate),
+        "worker_events_per_second": round(worker_rate),
+        "worker_to_bare_ratio": round(worker_rate / bare_rate, 4),
+        "latency_seconds": {
+            "p50": round(statistics.median(latencies), 3),
+            "p99": round(load.percentile(latencies, 0.99), 3),
+            "probes": len(latencies),
+            "flush_interval_seconds": worker.flush_interval,
+        },
+        "memory": {
+            "open_tickets_added": len(opened),
+            "rss_bytes_per_100k_open_tickets": round((rss_after - rss_before) / len(opened) * 1e5),
+            "peak_rss_bytes": peak,
+        },
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def run() -> None:
+    result = asyncio.run(main())
+    print(json.dumps(result, indent=2))
+    print(f"written to {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,136 @@
+"""A metrics worker process for the benchmark, observed through its metrics and the API."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import yaml
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from services.core.db import repository
+from services.core.db.session import make_sessionmaker
+
+ROOT = Path(__file__).parents[1]
+PROMETHEUS_PORT = 9190
+
+
+class BenchWorker:
+    def __init__(self, prefix: str, agreement_ids: list[str], bootstrap: str, database_url: str):
+        self.dir = Path(tempfile.mkdtemp(prefix="slawatch-bench-"))
+        agreements = self.dir / "agreements.yaml"
+        targets = {"low": 28800, "normal": 14400, "high": 3600, "urgent": 900}
+        agreements.write_text(
+            yaml.safe_dump(
+                {
+                    "agreements": [
+                        {
+                            "agreement_id": a,
+                            "client": a.rsplit("-", 1)[-1],
+                            "frt_target_seconds": targets,
+                            "resolution_target_seconds": {k: v * 10 for k, v in targets.items()},
+                        }
+                        for a in agreement_ids
+                    ]
+                }
+            )
+        )
+        self.flush_interval = 0.5
+        self.env = {
+            **os.environ,
+            "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            "KAFKA_TOPIC_PREFIX": prefix,
+            "DATABASE_URL": database_url,
+            "METRICS_APP_ID": f"slawatch-{prefix}",
+            "METRICS_AGREEMENTS_FILE": str(agreements),
+            "METRICS_DATA_DIR": str(self.dir / "data"),
+            "METRICS_FLUSH_INTERVAL_SECONDS": str(self.flush_interval),
+            "METRICS_PROMETHEUS_PORT": str(PROMETHEUS_PORT),
+            "METRICS_BROKER_SESSION_TIMEOUT_SECONDS": "10",
+        }
+        self.engine = create_async_engine(database_url)
+        self.sessions = make_sessionmaker(self.engine)
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = (self.dir / "worker.log").open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "services.metrics.worker"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+    def processed(self) -> float:
+        try:
+            with urllib.request.urlopen(
+                f"http://127.0.0.1:{PROMETHEUS_PORT}/metrics", timeout=2
+            ) as r:
+                text = r.read().decode()
+        except OSError:
+            return -1.0
+        return sum(
+            s.value
+            for family in text_string_to_metric_families(text)
+            for s in family.samples
+            if s.name == "slawatch_worker_events_total"
+        )
+
+    async def wait_ready(self, limit_seconds: float = 90) -> None:
+        deadline = time.monotonic() + limit_seconds
+        while self.processed() < 0:
+            if time.monotonic() > deadline or (self.proc and self.proc.poll() is not None):
+                raise RuntimeError(f"worker did not start; see {self.dir / 'worker.log'}")
+            await asyncio.sleep(0.2)
+
+    async def time_to_process(self, total: int, limit_seconds: float = 900) -> float:
+        """Seconds from the first processed event to `total` events processed."""
+        deadline = time.monotonic() + limit_seconds
+        first: float | None = None
+        start_count = 0.0
+        while True:
+            count = self.processed()
+            now = time.perf_counter()
+            if first is None and count > 0:
+                first, start_count = now, count
+            if count >= total:
+                assert first is not None
+                # Extrapolate the events processed before the first observation.
+                return (now - first) * total / max(total - start_count, 1)
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"worker processed {count} of {total} events")
+            await asyncio.sleep(0.1)
+
+    async def stream_time(self, agreement_id: str) -> float | None:
+        async with self.sessions() as session:
+            return await repository.stream_time(session, agreement_id)
+
+    def _status(self, field: str) -> int:
+        assert self.proc is not None
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+        return 0
+
+    def rss_bytes(self) -> int:
+        return self._status("VmRSS")
+
+    def peak_rss_bytes(self) -> int:
+        return self._status("VmHWM")
