@@ -44,9 +44,10 @@ demo: $(STAMP) ## Run the whole stack with simulated traffic (DEMO_SECONDS=N to 
 
 .PHONY: lint
 lint: $(STAMP) ## ruff and mypy
-	$(BIN)/ruff check services tests bench scripts
-	$(BIN)/ruff format --check services tests bench scripts
+	$(BIN)/ruff check services tests bench scripts deploy
+	$(BIN)/ruff format --check services tests bench scripts deploy
 	$(BIN)/mypy
+	$(BIN)/mypy --explicit-package-bases deploy
 
 .PHONY: test-unit
 test-unit: $(STAMP) ## Unit and component tests (no servers needed)
@@ -60,6 +61,15 @@ test: $(STAMP) ## Lint, then every test against a real Kafka broker and PostgreS
 .PHONY: bench
 bench: $(STAMP) ## Throughput and latency benchmark (writes bench/results/latest.json)
 	scripts/with-infra.sh $(BIN)/python -m bench.run
+
+.PHONY: observability
+observability: $(STAMP) ## Regenerate the SLO alert rules and the Grafana dashboards
+	$(BIN)/python deploy/prometheus/generate.py
+	$(BIN)/python -m deploy.grafana.build
+
+.PHONY: test-rules
+test-rules: $(STAMP) ## promtool tests of every alert and recording rule (no servers needed)
+	$(BIN)/pytest -q tests/integration/test_prometheus_rules.py tests/integration/test_dashboards_queries.py
 
 .PHONY: clean
 clean: ## Remove the virtual environment and local run data

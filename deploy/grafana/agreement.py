@@ -1,0 +1,160 @@
+"""One agreement: its targets, error budgets, burn rates, and every KPI against target
+and baseline over time (template variables `agreement` and `window`)."""
+
+from __future__ import annotations
+
+from deploy.grafana.panels import (
+    DATASOURCE,
+    Grid,
+    Json,
+    dashboard,
+    series_style,
+    state_timeline,
+    status_column,
+    status_rank,
+    table,
+    thresholds,
+    timeseries,
+    unit_column,
+)
+
+AGR = 'agreement="$agreement"'
+WINDOWS = ("30d", "7d", "24h", "1h", "month", "quarter")
+# (figure = the `kpi` label of targets, metric of docs/metrics.md, Grafana unit) per row.
+FIGURE_ROWS: dict[str, list[tuple[str, str, str]]] = {
+    "Tickets": [
+        ("frt_attainment", "slawatch_frt_attainment_ratio", "percentunit"),
+        ("frt_p90_seconds", "slawatch_frt_p90_seconds", "s"),
+        ("frt_p50_seconds", "slawatch_frt_p50_seconds", "s"),
+        ("frt_mean_seconds", "slawatch_frt_mean_seconds", "s"),
+        ("resolution_attainment", "slawatch_resolution_attainment_ratio", "percentunit"),
+        ("resolution_p90_seconds", "slawatch_resolution_p90_seconds", "s"),
+        ("resolution_p50_seconds", "slawatch_resolution_p50_seconds", "s"),
+        ("resolution_mean_seconds", "slawatch_resolution_mean_seconds", "s"),
+        ("tickets_created", "slawatch_tickets_created", "short"),
+    ],
+    "Calls": [
+        ("service_level", "slawatch_service_level_ratio", "percentunit"),
+        ("abandonment_rate", "slawatch_abandonment_rate_ratio", "percentunit"),
+        ("asa_seconds", "slawatch_asa_seconds", "s"),
+        ("aht_mean_seconds", "slawatch_aht_mean_seconds", "s"),
+        ("aht_p50_seconds", "slawatch_aht_p50_seconds", "s"),
+        ("aht_p90_seconds", "slawatch_aht_p90_seconds", "s"),
+        ("calls_short_abandoned", "slawatch_calls_short_abandoned", "short"),
+    ],
+    "First-contact resolution and satisfaction": [
+        ("fcr_rate", "slawatch_fcr_rate_ratio", "percentunit"),
+        ("fcr_tickets_rate", "slawatch_fcr_tickets_rate_ratio", "percentunit"),
+        ("fcr_calls_rate", "slawatch_fcr_calls_rate_ratio", "percentunit"),
+        ("fcr_provisional", "slawatch_fcr_provisional", "short"),
+        ("csat", "slawatch_csat_ratio", "percentunit"),
+        ("csat_mean_score", "slawatch_csat_mean_score", "none"),
+    ],
+}
+HISTOGRAMS = (
+    ("First response p90 by priority", "slawatch_first_response_seconds", "priority"),
+    ("Resolution p90 by priority", "slawatch_resolution_seconds", "priority"),
+    ("Handle time p90", "slawatch_handle_seconds", ""),
+    ("Answer wait p90", "slawatch_answer_wait_seconds", ""),
+)
+BURN = (
+    "(1 - max by (target, kpi, window) "
+    f'(slawatch_sla_good_ratio{{{AGR}, window=~"5m|1h|6h|24h|3d"}}))\n'
+    "/ on (target, kpi) group_left ()\n"
+    f"(1 - (max by (target, kpi) (slawatch_sla_objective_ratio{{{AGR}}}) < 1))"
+)
+TARGET_STYLES = [
+    series_style("^target", "red", dashed=True),
+    series_style("^baseline", "text", dashed=True),
+    series_style("^at risk", "orange", width=4),
+    series_style("^breached", "red", width=4),
+]
+
+
+def kpi_panel(kpi: str, metric: str, unit: str) -> Json:
+    """The figure over $window with its targets and baselines; thick orange/red while a
+    target on it is at risk/breached (the at-risk band itself is not exported)."""
+    value = f'max({metric}{{{AGR}, window="$window"}})'
+    status = f'max(slawatch_sla_status{{{AGR}, kpi="{kpi}", status="STATUS"}}) == 1'
+    return timeseries(
+        kpi,
+        (value, "value ($window)"),
+        (f'max by (target) (slawatch_sla_target_value{{{AGR}, kpi="{kpi}"}})', "target {{target}}"),
+        (
+            f'max by (target) (slawatch_sla_baseline_value{{{AGR}, kpi="{kpi}"}})',
+            "baseline {{target}}",
+        ),
+        (f"{value} and on () ({status.replace('STATUS', 'at_risk')})", "at risk"),
+        (f"{value} and on () ({status.replace('STATUS', 'breached')})", "breached"),
+        unit=unit,
+        description=f"`{metric}` over $window against the targets on `{kpi}`.",
+        overrides=TARGET_STYLES,
+    )
+
+
+def variables() -> list[Json]:
+    """`agreement` from the exported series, `window` of the figures (default 30d)."""
+    agreements = "label_values(slawatch_kpi_samples, agreement)"
+    return [
+        {
+            "name": "agreement",
+            "label": "Agreement",
+            "type": "query",
+            "datasource": DATASOURCE,
+            "definition": agreements,
+            "query": {"query": agreements, "refId": "agreement"},
+            "refresh": 2,
+            "sort": 1,
+        },
+        {
+            "name": "window",
+            "label": "Window",
+            "type": "custom",
+            "query": ",".join(WINDOWS),
+            "current": {"text": WINDOWS[0], "value": WINDOWS[0]},
+            "options": [{"text": w, "value": w, "selected": w == WINDOWS[0]} for w in WINDOWS],
+        },
+    ]
+
+
+def build() -> Json:
+    g = Grid()
+    g.row("Targets")
+    columns = {"target": "Target", "kpi": "KPI", "Value #A": "Status", "Value #B": "Target value"}
+    columns |= {"Value #C": "Baseline", "Value #D": "Budget left"}
+    targets = table(
+        "Targets",
+        status_rank("target, kpi", AGR),
+        f"max by (target, kpi) (slawatch_sla_target_value{{{AGR}}})",
+        f"max by (target, kpi) (slawatch_sla_baseline_value{{{AGR}}})",
+        f"max by (target, kpi) (slawatch_sla_error_budget_remaining_ratio{{{AGR}}})",
+        columns=columns,
+        sort_by="Value #A",
+        overrides=[status_column("Status"), unit_column("Budget left", "percentunit")],
+    )
+    g.add(14, 8, targets)
+    budget = (f"max by (target) (slawatch_sla_error_budget_remaining_ratio{{{AGR}}})", "{{target}}")
+    steps = thresholds(("red", None), ("orange", 0), ("green", 0.25))
+    g.add(10, 8, timeseries("Error budget remaining", budget, unit="percentunit", steps=steps))
+    steps = thresholds(("green", None), ("yellow", 1), ("orange", 6), ("red", 14.4))
+    about = "Alerts: 14.4 (1h & 5m), 6 (6h & 30m), 3 (24h & 1h), 1 (3d & 6h)."
+    burn = timeseries("Burn rate", (BURN, "{{target}} {{window}}"), steps=steps, description=about)
+    g.add(12, 8, burn)
+    g.add(12, 8, state_timeline("Status over time", status_rank("target", AGR), "{{target}}"))
+    for row, figures in FIGURE_ROWS.items():
+        g.row(row)
+        for kpi, metric, unit in figures:
+            g.add(8, 7, kpi_panel(kpi, metric, unit))
+    g.row("Observed by the workers (items of the last hour, not the SLA windows)")
+    for title, metric, label in HISTOGRAMS:
+        by = f"le, {label}" if label else "le"
+        expr = f"histogram_quantile(0.9, sum by ({by}) (rate({metric}_bucket{{{AGR}}}[1h])))"
+        g.add(6, 7, timeseries(title, (expr, f"{{{{{label}}}}}" if label else "p90"), unit="s"))
+    return dashboard(
+        "slawatch-agreement",
+        "slawatch: agreement",
+        "One agreement's KPIs against targets and baselines.",
+        g,
+        variables=variables(),
+        time={"from": "now-7d", "to": "now"},
+    )

@@ -1,0 +1,79 @@
+"""Prometheus and Alertmanager configuration checked by their own tools.
+
+promtool (and amtool) come from Debian's packages via scripts/ensure-promtool.sh, which
+installs them when missing (as root). A failing check fails with the tool's output.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.integration.prom_tools import ensure_promtool, run
+
+ROOT = Path(__file__).resolve().parents[2]
+PROMETHEUS = ROOT / "deploy" / "prometheus"
+ALERTMANAGER = ROOT / "deploy" / "alertmanager" / "alertmanager.yml"
+RULE_TESTS = sorted((PROMETHEUS / "tests").glob("*.test.yml"))
+
+
+@pytest.fixture(scope="session")
+def promtool() -> str:
+    return ensure_promtool()
+
+
+@pytest.fixture(scope="session")
+def amtool(promtool: str) -> str:
+    path = shutil.which("amtool")
+    if path is None:
+        pytest.skip("amtool not installed (WITH_AMTOOL=0); structure checked by unit tests")
+    return path
+
+
+@pytest.mark.parametrize("config", ["prometheus.yml", "prometheus.local.yml"])
+def test_prometheus_config_and_its_rule_files_are_valid(promtool: str, config: str) -> None:
+    run(promtool, "check", "config", PROMETHEUS / config)
+
+
+def test_rule_files_are_valid(promtool: str) -> None:
+    rule_files = sorted((PROMETHEUS / "rules").glob("*.yml"))
+    assert len(rule_files) >= 3
+    run(promtool, "check", "rules", *rule_files)
+
+
+@pytest.mark.parametrize("test_file", RULE_TESTS, ids=[p.name for p in RULE_TESTS])
+def test_rule_unit_tests_pass(promtool: str, test_file: Path) -> None:
+    # promtool resolves rule_files relative to the test file
+    run(promtool, "test", "rules", test_file)
+
+
+def test_alertmanager_config_is_valid(amtool: str) -> None:
+    run(amtool, "check-config", ALERTMANAGER)
+
+
+@pytest.mark.parametrize(
+    ("labels", "receiver"),
+    [
+        ("alertname=SlawatchWorkerDown component=pipeline severity=page", "platform-pager"),
+        (
+            "alertname=SlawatchFiguresStale component=pipeline severity=ticket client=acme",
+            "platform-tickets",
+        ),
+        (
+            "alertname=SLAErrorBudgetBurnFast severity=page client=acme agreement=acme-other",
+            "acme-pager",
+        ),
+        (
+            "alertname=SLATargetAtRisk severity=warning client=acme agreement=acme-helpdesk",
+            "acme-tickets",
+        ),
+        ("alertname=SLATargetBreached severity=ticket client=globex", "globex-tickets"),
+        ("alertname=SLAErrorBudgetBurnFast severity=page client=initech", "service-desk-pager"),
+        ("alertname=SLANoData severity=ticket client=initech", "service-desk-tickets"),
+    ],
+)
+def test_alertmanager_routes(amtool: str, labels: str, receiver: str) -> None:
+    out = run(amtool, "config", "routes", "test", f"--config.file={ALERTMANAGER}", *labels.split())
+    assert out.split("\n")[0].strip() == receiver, out
