@@ -79,8 +79,12 @@ TYPE_RANK = {
     "survey.submitted": 0,
 }
 ROLLING_WINDOWS = {  # name -> (length W, bucket granularity g), seconds
+    "5m": (300.0, 60.0),
+    "30m": (1_800.0, 60.0),
     "1h": (3_600.0, 60.0),
+    "6h": (6 * 3_600.0, 3_600.0),
     "24h": (86_400.0, 3_600.0),
+    "3d": (3 * 86_400.0, 3_600.0),
     "7d": (7 * 86_400.0, 3_600.0),
     "30d": (30 * 86_400.0, 3_600.0),
 }
@@ -140,7 +144,7 @@ def stream_time(events: Iterable[EventBase], agreement_id: str) -> float | None:
 
 
 def window_bounds(window: str, stream_time: float) -> tuple[float, float]:
-    """[start, end) of a rolling window ("1h", "24h", "7d", "30d") at stream time T."""
+    """[start, end) of a rolling window ("5m", ... "30d", see docs/kpis.md) at stream time T."""
     length, g = ROLLING_WINDOWS[window]
     bucket = math.floor(stream_time / g) * g
     return (bucket + g - length, bucket + g)

@@ -21,9 +21,15 @@ from services.core.kpi.figures import Figure, compute_figures
 
 MINUTE = 60
 HOUR = 3600
+# The reporting windows of the agreement (1h, 24h, 7d, 30d) plus the short and long windows
+# the multi-window burn-rate alerts compare (5m, 30m, 6h, 3d).
 ROLLING_WINDOWS: dict[str, tuple[int, int]] = {
+    "5m": (5 * MINUTE, MINUTE),
+    "30m": (30 * MINUTE, MINUTE),
     "1h": (HOUR, MINUTE),
+    "6h": (6 * HOUR, HOUR),
     "24h": (24 * HOUR, HOUR),
+    "3d": (3 * 24 * HOUR, HOUR),
     "7d": (7 * 24 * HOUR, HOUR),
     "30d": (30 * 24 * HOUR, HOUR),
 }
