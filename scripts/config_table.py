@@ -18,10 +18,11 @@ README = Path(__file__).parents[1] / "README.md"
 START, END = "<!-- config-table:start -->", "<!-- config-table:end -->"
 USED_BY: dict[type[BaseSettings], str] = {
     settings.KafkaSettings: "ingest, worker, API",
-    settings.DatabaseSettings: "worker, API",
+    settings.DatabaseSettings: "ingest, worker, API",
     settings.IngestSettings: "ingest",
     settings.MetricsSettings: "worker",
     settings.ApiSettings: "API",
+    settings.SecuritySettings: "ingest, API",
 }
 
 

@@ -15,6 +15,8 @@
 #   DEMO_BACKFILL_HOURS (2)   history simulated at start, so figures show at once
 #   DEMO_SEED                 simulator seed (default: a fresh one, logged)
 #   DEMO_TABLE_WAIT (30)      seconds the final table may wait for figures to appear
+#   AUTH_BOOTSTRAP_ADMIN_TOKEN  the demo's admin API key (default: a fresh one, printed); the
+#                             API, ingest, simulator and final table all use it (docs/security.md)
 #   API_PORT (8000), INGEST_PORT (8001); KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL select
 #   external services (see scripts/infra/README.md).
 # shellcheck disable=SC2317  # helpers run from traps and wait_for, which shellcheck cannot see
@@ -179,7 +181,21 @@ if ! "$PY" -m services.core.db.migrate >"$LOG_DIR/migrate.log" 2>&1; then
     die "migrations failed"
 fi
 
+log "loading the agreements of $AGREEMENTS into PostgreSQL and Kafka"
+if ! "$PY" -m services.core.agreements_sync --file "$AGREEMENTS" >"$LOG_DIR/agreements.log" 2>&1; then
+    show_tail "$LOG_DIR/agreements.log" 40
+    die "loading the agreements failed"
+fi
+
 # ---------------------------------------------------------------- services
+
+# One admin key for the whole demo, accepted without a stored key (AUTH_BOOTSTRAP_ADMIN_TOKEN);
+# exported, so it stays out of the process list.
+if [[ -z "${AUTH_BOOTSTRAP_ADMIN_TOKEN:-}" ]]; then
+    AUTH_BOOTSTRAP_ADMIN_TOKEN="sw_demo_$("$PY" -c 'import secrets; print(secrets.token_urlsafe(24))')"
+fi
+export AUTH_BOOTSTRAP_ADMIN_TOKEN
+export SIMULATOR_API_KEY="$AUTH_BOOTSTRAP_ADMIN_TOKEN" SLAWATCH_API_KEY="$AUTH_BOOTSTRAP_ADMIN_TOKEN"
 
 start_bg ingest "$PY" -m services.ingest.main
 for ((i = 0; i < WORKERS; i++)); do
@@ -205,10 +221,12 @@ start_bg simulator "$PY" -m services.simulator.main "${sim_args[@]}"
 cat <<EOF
 
   slawatch demo is running (logs in $LOG_DIR):
-    API docs      $API_URL/docs
+    API docs      $API_URL/docs  ("Authorize" with the admin key below)
     API metrics   $API_URL/metrics
     worker        http://127.0.0.1:$PROM_PORT_BASE/metrics
-    KPIs          curl $API_URL/v1/agreements/acme-helpdesk/kpis
+    admin key     $AUTH_BOOTSTRAP_ADMIN_TOKEN  (demo only; API and ingest)
+    KPIs          curl -H "Authorization: Bearer $AUTH_BOOTSTRAP_ADMIN_TOKEN" \\
+                       $API_URL/v1/agreements/acme-helpdesk/kpis
 
 EOF
 

@@ -4,7 +4,9 @@
 Why: the demo ends by showing what the stack measured; this reads
 `GET /v1/agreements/{id}/kpis` (window `24h` by default) and needs only the stdlib and httpx.
 
-Usage: kpi_table.py [--api-url URL] [--agreement ID]... [--window 24h] [--wait-seconds N]
+Usage: kpi_table.py [--api-url URL] [--api-key TOKEN] [--agreement ID]... [--window 24h]
+                    [--wait-seconds N]
+The API key (any role that may read: viewer or admin) defaults to $SLAWATCH_API_KEY.
 Without --agreement, the agreements come from `GET /v1/agreements`. With --wait-seconds, it
 polls until every agreement has figures (or the time is up).
 Exit status: 0 when every agreement has figures, 2 when only some do, 1 when none do.
@@ -13,6 +15,7 @@ Exit status: 0 when every agreement has figures, 2 when only some do, 1 when non
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from typing import Any
@@ -66,6 +69,12 @@ def fetch(client: httpx.Client, agreement_id: str, window: str) -> Figures:
     return dict((windows.get(window) or {}).get("figures") or {})
 
 
+def _listing(client: httpx.Client) -> Any:
+    response = client.get("/v1/agreements")
+    response.raise_for_status()  # e.g. 401 without a valid --api-key
+    return response.json()
+
+
 def render(table: dict[str, Figures], window: str) -> str:
     """KPIs as rows, agreements as columns."""
     header = [f"KPI (window {window})", *table]
@@ -83,14 +92,16 @@ def main(argv: list[str] | None = None, transport: httpx.BaseTransport | None = 
     p.add_argument("--agreement", action="append", default=[], help="repeatable")
     p.add_argument("--window", default="24h")
     p.add_argument("--wait-seconds", type=float, default=0.0)
+    p.add_argument("--api-key", default=os.environ.get("SLAWATCH_API_KEY"), help="a read key")
     args = p.parse_args(argv)
     deadline = time.monotonic() + args.wait_seconds
-    with httpx.Client(base_url=args.api_url, timeout=10.0, transport=transport) as client:
+    headers = {"Authorization": f"Bearer {args.api_key}"} if args.api_key else {}
+    with httpx.Client(
+        base_url=args.api_url, timeout=10.0, transport=transport, headers=headers
+    ) as client:
         while True:
             try:
-                ids = args.agreement or [
-                    a["agreement_id"] for a in client.get("/v1/agreements").json()
-                ]
+                ids = args.agreement or [a["agreement_id"] for a in _listing(client)]
                 table = {a: fetch(client, a, args.window) for a in ids}
                 error = ""
             except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:

@@ -45,6 +45,7 @@ class Harness:
         # What the sink would have saved to PostgreSQL: rows outlive their eviction from
         # the engine's memory, as they do in the database.
         self.saved: dict[tuple[Family, str], dict[str, Any]] = {}
+        self.flush_every = 7
 
     def publish(self, events: Iterable[EventBase]) -> None:
         """Append events to their topic partitions (the log), without processing them."""
@@ -59,9 +60,13 @@ class Harness:
         self, log: Iterable[tuple[Family, int, int, EventBase]] | None = None
     ) -> list[Outcome]:
         outcomes = []
-        for family, partition, offset, event in self.log if log is None else log:
+        for n, (family, partition, offset, event) in enumerate(self.log if log is None else log):
             outcomes.append(self.engines[family].process(event, partition, offset))
-            self.flush()
+            # Flush now and then, as the worker's timer does: rows may leave memory between
+            # two flushes, and their last value must still reach the database.
+            if n % self.flush_every == 0:
+                self.flush()
+        self.flush()
         return outcomes
 
     def flush(self) -> None:
@@ -70,7 +75,10 @@ class Harness:
                 row = engine.store.get(key)
                 if row is not None:
                     self.saved[(family, key)] = row
+            for key, row in engine.evicted.items():
+                self.saved[(family, key)] = row
             engine.dirty.clear()
+            engine.evicted.clear()
 
     def buckets_of(self, agreement_id: str) -> list[tuple[str, float, Aggregate]]:
         rows = []

@@ -2,7 +2,9 @@
 
 Prometheus scrapes must be fast and must not hit the database once per scrape and series, so
 `/metrics` reads this cache. A failed refresh keeps the previous figures; the cache age
-exposed next to them shows when they are going stale.
+exposed next to them shows when they are going stale. Each refresh also judges every
+target against the fresh figures (services/api/sla_status.py) and hands the result to
+`on_statuses` (the status change recorder), so figures, statuses and events agree.
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
 
 from services.api.catalog import AgreementInfo
 from services.api.queries import AgreementKpis, ReaderFactory, agreement_kpis
+from services.api.sla_status import AgreementSla, evaluate_agreement
 
 log = logging.getLogger(__name__)
+StatusSink = Callable[[AgreementInfo, AgreementSla], Awaitable[object]]
 
 
 class FiguresCache:
@@ -26,27 +31,47 @@ class FiguresCache:
         agreements: Mapping[str, AgreementInfo],
         open_reader: ReaderFactory,
         interval_seconds: float = 5.0,
+        on_statuses: StatusSink | None = None,
     ) -> None:
         self.agreements = agreements
         self.open_reader = open_reader
         self.interval_seconds = interval_seconds
         self.figures: dict[str, AgreementKpis] = {}
+        self.statuses: dict[str, AgreementSla] = {}
+        self.on_statuses = on_statuses
         self.refreshed_at: float | None = None
 
     async def refresh(self) -> bool:
         """Recompute every agreement; True when all succeeded."""
         ok = True
-        for agreement_id, info in self.agreements.items():
+        # A copy: the agreements catalog may change the mapping while we await the database.
+        for agreement_id, info in list(self.agreements.items()):
             try:
-                async with self.open_reader() as reader:
-                    self.figures[agreement_id] = await agreement_kpis(reader, info.params)
+                sla = await self.evaluate(info)
             except Exception:
                 # One bad agreement or a database hiccup must not stop the loop.
                 log.exception("refreshing the figures of %s failed", agreement_id)
                 ok = False
+                continue
+            if self.on_statuses is not None:
+                try:
+                    await self.on_statuses(info, sla)
+                except Exception:
+                    log.exception("recording the SLA status of %s failed", agreement_id)
+        for gone in set(self.figures) - set(self.agreements):
+            del self.figures[gone]  # a deleted agreement's series disappear from /metrics
+            self.statuses.pop(gone, None)
         if ok:
             self.refreshed_at = time.time()
         return ok
+
+    async def evaluate(self, info: AgreementInfo) -> AgreementSla:
+        """Read one agreement's figures, judge its targets, and cache both."""
+        async with self.open_reader() as reader:
+            kpis = await agreement_kpis(reader, info.params)
+        sla = evaluate_agreement(info, kpis, datetime.now(UTC))
+        self.figures[info.agreement_id], self.statuses[info.agreement_id] = kpis, sla
+        return sla
 
     async def run(self) -> None:
         """Refresh now and then every `interval_seconds`, until cancelled."""

@@ -15,7 +15,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.api.cache import FiguresCache
-from services.api.catalog import AgreementInfo
+from services.api.catalog import AgreementCatalog, AgreementInfo
 from services.api.queries import KpiReader, ReaderFactory
 from services.core.settings import KafkaSettings
 
@@ -56,3 +56,11 @@ def get_agreements(runtime: RuntimeDep) -> dict[str, AgreementInfo]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 ReaderDep = Annotated[KpiReader, Depends(get_reader)]
 AgreementsDep = Annotated[dict[str, AgreementInfo], Depends(get_agreements)]
+
+
+def get_catalog(request: Request) -> AgreementCatalog:
+    """The agreements catalog the lifespan keeps in `app.state.agreement_catalog`."""
+    return cast(AgreementCatalog, request.app.state.agreement_catalog)
+
+
+CatalogDep = Annotated[AgreementCatalog, Depends(get_catalog)]

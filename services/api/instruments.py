@@ -17,6 +17,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from services.api.cache import FiguresCache
+from services.api.sla_instruments import SlaCollector
 from services.core.kpi.windows import ROLLING_WINDOWS
 
 KPI_LABELS = ("agreement", "client", "window", "kpi")
@@ -93,7 +94,8 @@ class KpiCollector(Collector):
 
 
 def make_registry(cache: FiguresCache) -> CollectorRegistry:
-    """A registry of its own holding the KPI collector over `cache`."""
+    """A registry of its own holding the KPI and SLA collectors over `cache`."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(KpiCollector(cache))
+    registry.register(SlaCollector(cache))
     return registry

@@ -14,14 +14,28 @@ import uvicorn
 from fastapi import FastAPI
 
 from services.api.cache import FiguresCache
-from services.api.catalog import load_agreements
+from services.api.catalog import AgreementCatalog, AgreementLoader, stored_agreements
 from services.api.deps import Runtime
 from services.api.instruments import make_registry
+from services.api.limits import BodyLimitMiddleware
 from services.api.problems import install_problem_handlers
 from services.api.queries import ReaderFactory, sql_readers
-from services.api.routes import health, kpis
+from services.api.routes import agreements as agreement_routes
+from services.api.routes import health, history, kpis, status, tickets
+from services.api.security import AUTH_RESPONSES, AUTHORIZED
+from services.api.seed import seed_missing
+from services.api.status_changes import StatusChangeRecorder
+from services.core.agreement_topic import AgreementPublisher
+from services.core.auth import Authenticator, KeyLookup
+from services.core.db.api_keys import key_lookup
 from services.core.db.session import make_engine, make_sessionmaker
-from services.core.settings import ApiSettings, DatabaseSettings, KafkaSettings
+from services.core.settings import (
+    ApiSettings,
+    DatabaseSettings,
+    KafkaSettings,
+    SecuritySettings,
+)
+from services.core.sla_status_events import SlaStatusPublisher
 
 DESCRIPTION = """Live KPI figures of customer-service agreements, computed from the buckets
 the metrics workers write. See docs/kpis.md for the definition of every figure."""
@@ -34,35 +48,65 @@ def create_app(
     *,
     open_reader: ReaderFactory | None = None,
     refresh_interval_seconds: float = 5.0,
+    load_agreements: AgreementLoader | None = None,
+    agreements_refresh_seconds: float = 5.0,
+    security: SecuritySettings | None = None,
+    lookup_key: KeyLookup | None = None,
 ) -> FastAPI:
-    """A new API app; `open_reader` replaces the database as the source of buckets."""
+    """A new API app; `open_reader` replaces the database as the source of buckets,
+    `load_agreements` as the source of agreements (then nothing is seeded), `lookup_key`
+    as the store of API keys."""
     api = api_settings or ApiSettings()
     db = db_settings or DatabaseSettings()
     kafka = kafka_settings or KafkaSettings()
+    auth = security or SecuritySettings()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        agreements = load_agreements(api.agreements_file)
         engine = make_engine(db)
         sessions = make_sessionmaker(engine)
+        app.state.authenticator = Authenticator(auth, lookup_key or key_lookup(sessions))
+        # Agreements live in PostgreSQL; the catalog holds them in memory (services/api/catalog.py).
+        if load_agreements is None:
+            await seed_missing(sessions, api.agreements_file)
+        catalog = AgreementCatalog(
+            load_agreements or stored_agreements(sessions),
+            AgreementPublisher(kafka),
+            agreements_refresh_seconds,
+        )
+        await catalog.refresh()
+        agreements = catalog.agreements
+        app.state.agreement_catalog = catalog
         readers = open_reader or sql_readers(sessions)
-        cache = FiguresCache(agreements, readers, refresh_interval_seconds)
+        status_events = SlaStatusPublisher(kafka)  # one event per status change, any replica
+        recorder = StatusChangeRecorder(sessions, status_events)
+        cache = FiguresCache(agreements, readers, refresh_interval_seconds, recorder)
         app.state.runtime = Runtime(
             agreements, sessions, readers, cache, make_registry(cache), kafka
         )
-        refresher = asyncio.create_task(cache.run(), name="figures-cache-refresh")
+        tasks = [
+            asyncio.create_task(cache.run(), name="figures-cache-refresh"),
+            asyncio.create_task(catalog.run(), name="agreements-refresh"),
+        ]
         try:
             yield
         finally:
-            refresher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await refresher
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await catalog.close()
+            await status_events.close()
             await engine.dispose()
 
     app = FastAPI(title="slawatch API", version="1", description=DESCRIPTION, lifespan=lifespan)
     install_problem_handlers(app)
-    app.include_router(kpis.router)
-    app.include_router(health.router)
+    app.add_middleware(BodyLimitMiddleware)
+    app.include_router(health.router)  # probes and /metrics: open (docs/security.md)
+    # Everything else needs an API key; tests/component/test_api_security.py checks every route.
+    for router in (kpis.router, tickets.router, history.router, agreement_routes.router):
+        app.include_router(router, dependencies=AUTHORIZED, responses=AUTH_RESPONSES)
+    app.include_router(status.router, dependencies=AUTHORIZED, responses=AUTH_RESPONSES)
     return app
 
 

@@ -50,11 +50,19 @@ class ProblemError(Exception):
     """Raise in a route to answer with a problem document."""
 
     def __init__(
-        self, status: int, title: str, detail: str, kind: str = "", **extensions: Any
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        kind: str = "",
+        *,
+        headers: Mapping[str, str] | None = None,
+        **extensions: Any,
     ) -> None:
         super().__init__(detail)
         self.status, self.title, self.detail = status, title, detail
         self.type = f"urn:slawatch:problem:{kind}" if kind else "about:blank"
+        self.headers = dict(headers or {})
         self.extensions = extensions
 
 
@@ -79,7 +87,7 @@ def problem_response(
 
 async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)
-    return problem_response(request, exc)
+    return problem_response(request, exc, headers=exc.headers)
 
 
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -96,6 +104,12 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
     problem = ProblemError(422, "Invalid request", detail, "invalid-request", errors=errors)
     return problem_response(request, problem)
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # Starlette logs the exception and re-raises it after this answer is sent.
+    detail = "the request could not be completed; the error is logged"
+    return problem_response(request, ProblemError(500, "Internal Server Error", detail))
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -119,6 +133,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _on_problem)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(Exception, _on_unexpected)
     original = app.openapi
 
     def openapi() -> dict[str, Any]:

@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.api.catalog import AgreementInfo
 from services.api.queries import AgreementKpis
+from services.core.agreement_model import status_on
+from services.core.agreement_term import AgreementStatus
 from services.core.kpi.windows import WindowResult
 
 
@@ -79,6 +81,8 @@ class AgreementOut(BaseModel):
                     "agreement_id": "acme-helpdesk",
                     "name": "ACME retail helpdesk improvement",
                     "client": "acme",
+                    "provider": "supportco",
+                    "status": "active",
                     "timezone": "Europe/Berlin",
                 }
             ]
@@ -88,6 +92,8 @@ class AgreementOut(BaseModel):
     agreement_id: str
     name: str
     client: str
+    provider: str
+    status: AgreementStatus = Field(description="From the term, today in the agreement's zone.")
     timezone: str
 
     @classmethod
@@ -96,6 +102,8 @@ class AgreementOut(BaseModel):
             agreement_id=info.agreement_id,
             name=info.name,
             client=info.client,
+            provider=info.provider,
+            status=status_on(info.agreement),
             timezone=info.params.timezone,
         )
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://slawatch:slawatch@127.0.0.1:15432/slawatch"
+MIN_BOOTSTRAP_TOKEN_LENGTH = 24
 
 
 class KafkaSettings(BaseSettings):
@@ -60,6 +61,7 @@ class MetricsSettings(BaseSettings):
     allowed_lateness_seconds: float = Field(default=3600.0, ge=0)
     flush_interval_seconds: float = Field(default=2.0, gt=0)
     snapshot_interval_seconds: float = Field(default=60.0, gt=0)
+    snapshot_retention_days: float = Field(default=400.0, gt=0)
     broker_session_timeout_seconds: float = Field(default=30.0, gt=0)
 
 
@@ -70,4 +72,27 @@ class ApiSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    # Only a seed: its agreements missing from PostgreSQL are created at start-up.
     agreements_file: Path = Path("deploy/agreements/demo.yaml")
+
+
+class SecuritySettings(BaseSettings):
+    """API keys of the API and ingest (env prefix `AUTH_`; docs/security.md)."""
+
+    model_config = SettingsConfigDict(env_prefix="AUTH_", extra="ignore")
+
+    # Off only for local experiments: every request then acts as an admin.
+    enabled: bool = True
+    # Accepted as an admin key without a database lookup: for the demo and the first setup
+    # (create real keys with `python -m services.core.apikeys`, then unset it).
+    bootstrap_admin_token: SecretStr | None = None
+
+    @field_validator("bootstrap_admin_token")
+    @classmethod
+    def _usable_token(cls, token: SecretStr | None) -> SecretStr | None:
+        # `AUTH_BOOTSTRAP_ADMIN_TOKEN=` (empty) must not make the empty token an admin key.
+        if token is None or not token.get_secret_value().strip():
+            return None
+        if len(token.get_secret_value()) < MIN_BOOTSTRAP_TOKEN_LENGTH:
+            raise ValueError(f"must be at least {MIN_BOOTSTRAP_TOKEN_LENGTH} characters long")
+        return token

@@ -37,6 +37,17 @@ def deadletter_topic(prefix: str) -> str:
     return f"{prefix}.deadletter.{TOPIC_VERSION}"
 
 
+def agreements_topic(prefix: str) -> str:
+    """Compacted, keyed by agreement id: the latest document of every agreement (see
+    docs/agreements.md); a tombstone (null value) removes one."""
+    return f"{prefix}.agreements.{TOPIC_VERSION}"
+
+
+def sla_status_topic(prefix: str) -> str:
+    """Keyed by agreement id: SLA status changes of targets (docs/sla.md, "Status events")."""
+    return f"{prefix}.sla.status.{TOPIC_VERSION}"
+
+
 def event_key(event: EventBase) -> str:
     """Partitioning key: agreement plus the entity whose events must stay together."""
     if isinstance(event, CallEvent):

@@ -14,8 +14,11 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from services.core.auth import Authenticator, KeyLookup
+from services.core.db.api_keys import key_lookup
+from services.core.db.session import make_engine, make_sessionmaker
 from services.core.kafka_admin import ensure_topics, event_topics
-from services.core.settings import IngestSettings, KafkaSettings
+from services.core.settings import DatabaseSettings, IngestSettings, KafkaSettings, SecuritySettings
 from services.ingest.problems import Problem, install_problem_handlers
 from services.ingest.publisher import EventPublisher, KafkaEventPublisher
 from services.ingest.routes import build_router, event_components
@@ -28,8 +31,13 @@ def create_app(
     settings: IngestSettings,
     kafka: KafkaSettings,
     publisher: EventPublisher | None = None,
+    *,
+    security: SecuritySettings | None = None,
+    database: DatabaseSettings | None = None,
+    lookup_key: KeyLookup | None = None,
 ) -> FastAPI:
-    """A new ingest app; `publisher` replaces the Kafka producer (tests)."""
+    """A new ingest app; `publisher` replaces the Kafka producer, `lookup_key` the API keys
+    in PostgreSQL (`database`), both for tests."""
     owns_kafka = publisher is None
     sink: EventPublisher = publisher or KafkaEventPublisher(
         kafka.bootstrap_servers, kafka.topic_prefix
@@ -46,11 +54,19 @@ def create_app(
                 kafka.partitions,
                 kafka.replication_factor,
             )
+        # API keys live in PostgreSQL; the engine connects on the first lookup only.
+        engine, lookup = None, lookup_key
+        if lookup is None:
+            engine = make_engine(database or DatabaseSettings())
+            lookup = key_lookup(make_sessionmaker(engine))
+        app.state.authenticator = Authenticator(security or SecuritySettings(), lookup)
         await sink.start()
         try:
             yield
         finally:
             await sink.stop()
+            if engine is not None:
+                await engine.dispose()
 
     app = FastAPI(title="slawatch ingest", version="1", description=DESCRIPTION, lifespan=lifespan)
     install_problem_handlers(app)

@@ -20,6 +20,7 @@ from services.core.settings import IngestSettings
 from services.ingest.batch import IngestResult, decode_items, read_limited, validate_items
 from services.ingest.problems import ProblemError, problem_responses
 from services.ingest.publisher import EventPublisher, PublishError
+from services.ingest.security import PUBLISHER
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ def _request_body(max_events: int) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": content}}}
 
 
-_POST_RESPONSES = problem_responses(400, 413, 422, 503)
+_POST_RESPONSES = problem_responses(400, 401, 403, 413, 422, 503)
 _POST_RESPONSES[422]["description"] = (
     "Some or all events rejected: the problem lists `accepted` (stored) and `rejected` items"
 )
@@ -77,6 +78,7 @@ def build_router(settings: IngestSettings, publisher: EventPublisher) -> APIRout
         summary="Submit one event or a batch",
         response_model=IngestResult,
         responses=_POST_RESPONSES,
+        dependencies=PUBLISHER,  # an API key that may publish (services/ingest/security.py)
         openapi_extra=_request_body(settings.max_batch_events),
     )
     async def post_events(request: Request) -> JSONResponse:

@@ -43,15 +43,16 @@ def update_gauges(
     family: Family,
     topic: str,
     owned: set[int],
-    highwater: Mapping[int, int],
+    highwater: Mapping[int, int | None],
     processed: Mapping[tuple[str, int], int],
 ) -> None:
     """Set lag and ownership for one family's topic; forget partitions no longer owned."""
     instruments.owned.labels(family.value).set(len(owned))
     instruments.forget_partitions(topic, owned)
     for partition in owned:
-        if partition not in highwater:
+        end = highwater.get(partition)
+        if end is None:  # not fetched yet after a rebalance
             continue
         next_offset = processed.get((topic, partition), -1) + 1
-        lag = max(0, highwater[partition] - next_offset)
+        lag = max(0, end - next_offset)
         instruments.set_lag(topic, partition, lag)

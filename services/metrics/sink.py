@@ -1,4 +1,4 @@
-"""Saving the worker's state to PostgreSQL: changed bucket rows and stream positions.
+"""Saving the worker's state to PostgreSQL: changed buckets, stream positions, open tickets.
 
 The state tables are the truth; PostgreSQL holds a copy the API can merge across
 partitions. Each flush writes the rows changed since the last one, for the partitions this
@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.core.db.open_tickets import (
+    OpenTicketRow,
+    delete_open_tickets,
+    upsert_open_tickets,
+)
 from services.core.db.repository import BucketRow, upsert_buckets, upsert_stream_positions
 from services.core.kpi import keys
 from services.core.kpi.engine import Engine
+from services.core.kpi.open_tickets import open_ticket_view
+from services.core.topics import Family
 from services.metrics.instruments import Instruments
 
 log = logging.getLogger(__name__)
@@ -30,7 +38,7 @@ def rows_to_save(
     positions: list[tuple[str, str, int, float]] = []
     family = engine.family.value
     for key in dirty:
-        row: Any = engine.store.get(key)
+        row: Any = engine.store.get(key) or engine.evicted.get(key)
         if row is None or row.get("p") not in owned:
             continue
         if key.startswith("b|"):
@@ -44,6 +52,37 @@ def rows_to_save(
     return buckets, positions
 
 
+def open_ticket_changes(
+    engine: Engine, owned: set[int], dirty: Iterable[str]
+) -> tuple[list[OpenTicketRow], list[tuple[str, str]]]:
+    """From dirty ticket rows of `owned` partitions: open tickets to upsert, keys to delete.
+
+    The entity key is `e|<agreement id>/<ticket id>`; ids may contain '/', so the agreement
+    is the longest known agreement id the key starts with.
+    """
+    upserts: list[OpenTicketRow] = []
+    deletes: list[tuple[str, str]] = []
+    if engine.family is not Family.TICKETS:
+        return upserts, deletes
+    for key in dirty:
+        row: Any = engine.store.get(key)
+        if not keys.is_entity(key) or row is None or row.get("p") not in owned:
+            continue
+        entity = key[len(keys.entity("")) :]
+        agreement_id = max(
+            (a for a in engine.agreements if entity.startswith(f"{a}/")), key=len, default=None
+        )
+        if agreement_id is None:
+            continue
+        ticket_id = entity[len(agreement_id) + 1 :]
+        view = open_ticket_view(row["ev"], engine.agreements[agreement_id])
+        if view is None:
+            deletes.append((agreement_id, ticket_id))
+        else:
+            upserts.append(OpenTicketRow(agreement_id, ticket_id, **asdict(view)))
+    return upserts, deletes
+
+
 async def flush(
     engine: Engine,
     owned: set[int],
@@ -51,22 +90,28 @@ async def flush(
     instruments: Instruments,
 ) -> int:
     """Write the engine's dirty rows; on failure keep them dirty for the next flush."""
-    dirty = set(engine.dirty)
+    evicted = dict(engine.evicted)
+    dirty = set(engine.dirty) | set(evicted)
     if not dirty:
         return 0
     # The agent keeps running while we await the database: remember which version of each
     # row we saved, and keep a row dirty if it changed in the meantime.
     saved_versions = {key: _version(engine, key) for key in dirty}
     buckets, positions = rows_to_save(engine, owned, dirty)
+    open_tickets, closed_tickets = open_ticket_changes(engine, owned, dirty)
     try:
         async with sessions() as session, session.begin():
             await upsert_buckets(session, buckets)
             await upsert_stream_positions(session, positions)
+            await upsert_open_tickets(session, open_tickets)
+            await delete_open_tickets(session, closed_tickets)
     except Exception:
         instruments.flush_failures.inc()
         log.exception("flush of %d %s rows failed; retrying later", len(dirty), engine.family)
         return 0
     engine.dirty -= {k for k, v in saved_versions.items() if _version(engine, k) == v}
+    for key in evicted:  # evicted rows never change again
+        engine.evicted.pop(key, None)
     instruments.flushes.inc(len(buckets))
     return len(buckets)
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import faust
 from prometheus_client import start_http_server
 
-from services.core.agreements import MeasurementParams, load_measurement_params
+from services.core.agreements import MeasurementParams
 from services.core.db.kpi_reader import window_results
-from services.core.db.repository import write_snapshots
+from services.core.db.repository import delete_snapshots_before, write_snapshots
 from services.core.db.session import make_engine, make_sessionmaker
 from services.core.kafka_admin import ensure_topics, event_topics
 from services.core.kpi.engine import Engine
@@ -24,8 +24,10 @@ from services.core.kpi.retention import Retention
 from services.core.settings import DatabaseSettings, KafkaSettings, MetricsSettings
 from services.core.topics import Family
 from services.metrics.agents import register_agents
+from services.metrics.agreements_feed import AgreementsFeed, make_feed
 from services.metrics.app import Topology, create_topology
 from services.metrics.instruments import Instruments
+from services.metrics.observe import attach_histograms, update_gauges
 from services.metrics.sink import flush
 
 log = logging.getLogger(__name__)
@@ -49,18 +51,31 @@ def owned_partitions(topology: Topology, family: Family) -> set[int]:
 
 
 def build_worker(
-    kafka: KafkaSettings, metrics: MetricsSettings, database: DatabaseSettings
+    kafka: KafkaSettings,
+    metrics: MetricsSettings,
+    database: DatabaseSettings,
+    feed: AgreementsFeed | None = None,
 ) -> Worker:
     topology = create_topology(kafka, metrics)
-    agreements = load_measurement_params(metrics.agreements_file)
-    retention = Retention(lateness_seconds=metrics.allowed_lateness_seconds)
+    # Agreements change while the worker runs: the feed keeps this dict, which the engines
+    # read, up to date from the agreements topic (services/metrics/agreements_feed.py).
+    feed = feed or make_feed(kafka, metrics)
+    agreements = feed.agreements
     engines = {
-        family: Engine(family, topology.tables[family], agreements, retention) for family in Family
+        family: Engine(
+            family,
+            topology.tables[family],
+            agreements,
+            Retention(lateness_seconds=metrics.allowed_lateness_seconds),
+        )
+        for family in Family
     }
     worker = Worker(topology, engines, agreements)
     register_agents(topology, engines, worker.instruments)
+    attach_histograms(engines, worker.instruments, feed.clients)
     sessions = make_sessionmaker(make_engine(database))
     app = topology.app
+    app.task(feed.follow)
 
     for family, table in topology.tables.items():
 
@@ -76,6 +91,15 @@ def build_worker(
         for family, engine in engines.items():
             owned = owned_partitions(topology, family)
             await flush(engine, owned, sessions, worker.instruments)
+            topic = topology.sources[family].get_topic_name()
+            highwater = {
+                tp.partition: app.consumer.highwater(tp)
+                for tp in app.assignor.assigned_actives()
+                if tp.topic == topic
+            }
+            update_gauges(
+                worker.instruments, family, topic, owned, highwater, worker.instruments.processed
+            )
 
     async def snapshot_figures() -> None:
         taken_at = (
@@ -83,9 +107,11 @@ def build_worker(
         )
         try:
             async with sessions() as session, session.begin():
-                for params in agreements.values():
+                for params in list(agreements.values()):  # the feed may change it meanwhile
                     _, results = await window_results(session, params)
                     await write_snapshots(session, params.agreement_id, results, taken_at)
+                retention_seconds = metrics.snapshot_retention_days * 86_400
+                await delete_snapshots_before(session, taken_at - retention_seconds)
         except Exception:
             worker.instruments.flush_failures.inc()
             log.exception(
@@ -108,7 +134,11 @@ def main() -> None:
             kafka.replication_factor,
         )
     )
-    worker = build_worker(kafka, metrics, database)
+    # Read every agreement before Faust starts, so that no event of a known agreement is
+    # dead-lettered as unknown while the worker starts.
+    feed = make_feed(kafka, metrics)
+    asyncio.run(feed.catch_up())
+    worker = build_worker(kafka, metrics, database, feed)
     if metrics.prometheus_port:
         start_http_server(
             metrics.prometheus_port,

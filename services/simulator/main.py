@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import random
 import signal
 import sys
@@ -43,6 +44,7 @@ class Options:
     seed: int | None = None
     bad_share: float = 0.0
     retry_seconds: float = 60.0
+    api_key: str | None = None  # sent as `Authorization: Bearer`; needs the publisher role
 
 
 def parse_args(argv: list[str] | None = None) -> Options:
@@ -55,6 +57,12 @@ def parse_args(argv: list[str] | None = None) -> Options:
     p.add_argument("--seconds", type=float, default=0.0, help="live run length, 0 = forever")
     p.add_argument("--seed", type=int, help="random seed (default: a fresh one, logged)")
     p.add_argument("--bad-share", type=float, default=0.0, help="share of bad events, 0..1")
+    p.add_argument(
+        "--api-key",
+        default=os.environ.get("SIMULATOR_API_KEY"),
+        help="ingest API key (publisher or admin); default: $SIMULATOR_API_KEY, which keeps "
+        "it out of the process list",
+    )
     a = p.parse_args(argv)
     if min(a.rate, a.call_rate or 0.0, a.backfill_hours, a.seconds) < 0:
         p.error("rates, --backfill-hours and --seconds must not be negative")
@@ -69,6 +77,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         seconds=a.seconds,
         seed=a.seed,
         bad_share=a.bad_share,
+        api_key=a.api_key or None,
     )
 
 
@@ -86,7 +95,8 @@ async def simulate(
     start = now - opts.backfill_hours * 3600
     model = TrafficModel(params.values(), random.Random(seed), start, rates, opts.bad_share)
     log.info("simulating %s (seed %d) into %s", ", ".join(params), seed, opts.ingest_url)
-    async with httpx.AsyncClient(transport=transport, timeout=30.0) as client:
+    headers = {"Authorization": f"Bearer {opts.api_key}"} if opts.api_key else {}
+    async with httpx.AsyncClient(transport=transport, timeout=30.0, headers=headers) as client:
         sender = IngestSender(client, opts.ingest_url, stop, opts.retry_seconds)
         while model.until < now and not stop.is_set():
             slice_end = min(model.until + BACKFILL_SLICE_SECONDS, now)

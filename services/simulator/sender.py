@@ -29,6 +29,10 @@ class IngestUnavailable(RuntimeError):
     """The ingest service did not take a batch within the retry budget."""
 
 
+class IngestRefused(IngestUnavailable):
+    """The ingest service refused the API key (401) or its role (403): retrying cannot help."""
+
+
 @dataclass(slots=True)
 class Totals:
     """Events the ingest service accepted, rejected, or that could not be delivered."""
@@ -78,6 +82,10 @@ class IngestSender:
             except httpx.TransportError as exc:
                 problem = f"{type(exc).__name__}: {exc}"
             else:
+                if response.status_code in (401, 403):
+                    self.totals.failed += len(batch)
+                    problem = response.text[:300]
+                    raise IngestRefused(f"{self._url} answered {response.status_code}: {problem}")
                 if response.status_code not in RETRY_STATUSES:
                     return self._count(response, batch)
                 problem = f"HTTP {response.status_code}"

@@ -10,6 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from services.api.catalog import AgreementLoader
+from services.core.agreement_model import load_agreement_inputs, resolve
+from services.core.db.agreements_repo import StoredAgreement
 from services.core.db.repository import BucketRow
 from services.core.kpi.aggregate import Aggregate
 from services.core.kpi.facts import Fact, FactKind
@@ -75,12 +78,28 @@ def bucket_rows(agreement_id: str) -> list[BucketRow]:
 def write_agreements(path: Path, agreement_id: str, idle_agreement_id: str) -> Path:
     """An agreements file with the scenario's agreement and one that has no data."""
     targets = "{low: 3600, normal: 3600, high: 3600, urgent: 3600}"
+    parties = "{client: {name: Client}, provider: {name: Provider}}"
     body = "agreements:\n"
-    for aid, zone, client in ((agreement_id, ZONE, "acme"), (idle_agreement_id, "UTC", "")):
+    for aid, zone, client in ((agreement_id, ZONE, "acme"), (idle_agreement_id, "UTC", "initech")):
         body += (
             f"  - agreement_id: {aid}\n    name: Agreement {aid}\n    client: '{client}'\n"
+            f"    provider: supportco\n    parties: {parties}\n"
+            "    term: {effective_from: 2026-01-01}\n"
             f"    timezone: {zone}\n    frt_target_seconds: {targets}\n"
             f"    resolution_target_seconds: {targets}\n"
         )
     path.write_text(body)
     return path
+
+
+def file_loader(path: Path) -> AgreementLoader:
+    """The agreements of a file as if stored: the API's agreement source without a database."""
+
+    async def load() -> list[StoredAgreement]:
+        now = datetime.now(UTC)
+        return [
+            StoredAgreement(resolve(draft, (), now), 1, now, now)
+            for draft in load_agreement_inputs(path)
+        ]
+
+    return load

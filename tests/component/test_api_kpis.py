@@ -16,8 +16,17 @@ from services.api.deps import Runtime
 from services.api.main import create_app
 from services.api.queries import Bucket, KpiReader
 from services.core.kpi.aggregate import Aggregate
+from services.core.kpi.windows import ROLLING_WINDOWS
 from services.core.settings import ApiSettings, DatabaseSettings, KafkaSettings
-from tests.component.api_scenario import BOUNDS, EXPECTED, T, bucket_rows, write_agreements
+from tests.auth import ADMIN, ADMIN_HEADERS
+from tests.component.api_scenario import (
+    BOUNDS,
+    EXPECTED,
+    T,
+    bucket_rows,
+    file_loader,
+    write_agreements,
+)
 
 AGREEMENT, IDLE = "acme-helpdesk", "idle-desk"
 UNREACHABLE_DB = "postgresql+asyncpg://slawatch:slawatch@127.0.0.1:1/nowhere"
@@ -55,11 +64,14 @@ async def app(tmp_path: Path) -> AsyncIterator[FastAPI]:
         yield reader
 
     application = create_app(
-        ApiSettings(agreements_file=write_agreements(tmp_path / "a.yaml", AGREEMENT, IDLE)),
+        ApiSettings(),
         DatabaseSettings(database_url=UNREACHABLE_DB),
         KafkaSettings(bootstrap_servers="127.0.0.1:1"),
         open_reader=open_reader,
         refresh_interval_seconds=3600,
+        load_agreements=file_loader(write_agreements(tmp_path / "a.yaml", AGREEMENT, IDLE)),
+        agreements_refresh_seconds=3600,
+        security=ADMIN,
     )
     async with application.router.lifespan_context(application):
         yield application
@@ -68,7 +80,9 @@ async def app(tmp_path: Path) -> AsyncIterator[FastAPI]:
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://api", headers=ADMIN_HEADERS
+    ) as http:
         yield http
 
 
@@ -81,7 +95,7 @@ async def test_figures_of_every_window_are_computed_from_the_buckets(
     body = response.json()
     assert body["agreement_id"] == AGREEMENT
     assert body["stream_time"] == "2026-10-14T09:30:00Z"
-    assert list(body["windows"]) == ["1h", "24h", "7d", "30d", "2026-10", "2026-Q4"]
+    assert list(body["windows"]) == [*ROLLING_WINDOWS, "2026-10", "2026-Q4"]
     for window, figures in EXPECTED.items():
         got = body["windows"][window]["figures"]
         assert {k: (got[k]["value"], got[k]["n"]) for k in figures} == figures, window
@@ -114,7 +128,7 @@ async def test_agreements_are_listed(client: httpx.AsyncClient) -> None:
 
     assert [(a["agreement_id"], a["client"]) for a in response.json()] == [
         (AGREEMENT, "acme"),
-        (IDLE, ""),
+        (IDLE, "initech"),
     ]
 
 

@@ -18,6 +18,7 @@ from services.core.kafka_admin import ensure_topics
 from services.core.settings import IngestSettings, KafkaSettings
 from services.ingest.app import create_app
 from services.ingest.publisher import KafkaEventPublisher, PublishError
+from tests.auth import ADMIN, ADMIN_HEADERS
 
 MAX_EVENTS, MAX_BYTES = 5, 4096
 PROBLEM = "application/problem+json"
@@ -64,10 +65,13 @@ async def harness() -> AsyncIterator[Harness]:
     settings = IngestSettings(
         max_batch_events=MAX_EVENTS, max_body_bytes=MAX_BYTES, publish_timeout_seconds=0.2
     )
-    app = create_app(settings, KafkaSettings(bootstrap_servers="127.0.0.1:1"), publisher)
+    kafka = KafkaSettings(bootstrap_servers="127.0.0.1:1")
+    app = create_app(settings, kafka, publisher, security=ADMIN)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://ingest") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://ingest", headers=ADMIN_HEADERS
+        ) as client:
             yield Harness(client, publisher)
     assert publisher.stopped
 

@@ -14,6 +14,7 @@ from services.api.deps import Runtime
 from services.api.main import create_app
 from services.core.db import repository as repo
 from services.core.settings import ApiSettings, DatabaseSettings, KafkaSettings
+from tests.auth import ADMIN, ADMIN_HEADERS
 from tests.component.api_scenario import EXPECTED, T, bucket_rows, write_agreements
 
 # The database fixtures (clean schema, engine, session, unique agreement id).
@@ -22,18 +23,26 @@ pytest_plugins = ["tests.integration.db_fixtures"]
 
 @pytest.fixture
 async def api(
-    tmp_path: Path, migrated_database: str, kafka_bootstrap: str, agreement_id: str
+    tmp_path: Path,
+    migrated_database: str,
+    kafka_bootstrap: str,
+    agreement_id: str,
+    topic_prefix: str,
 ) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
     agreements = write_agreements(tmp_path / "a.yaml", agreement_id, agreement_id + "-idle")
     app = create_app(
         ApiSettings(agreements_file=agreements),
         DatabaseSettings(database_url=migrated_database),
-        KafkaSettings(bootstrap_servers=kafka_bootstrap),
+        # A prefix of its own: the API publishes the seeded agreements to the agreements topic.
+        KafkaSettings(bootstrap_servers=kafka_bootstrap, topic_prefix=topic_prefix),
         refresh_interval_seconds=3600,
+        security=ADMIN,
     )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://api", headers=ADMIN_HEADERS
+        ) as client:
             yield app.state.runtime, client
 
 

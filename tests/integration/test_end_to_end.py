@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.api.main import create_app as create_api
 from services.core.settings import ApiSettings, DatabaseSettings, IngestSettings, KafkaSettings
 from services.ingest.app import create_app as create_ingest
+from tests.auth import ADMIN, ADMIN_HEADERS
 from tests.integration.stack import WorkerProcess, worker_env, write_agreements
 
 pytest_plugins = ["tests.integration.db_fixtures"]
@@ -70,12 +71,13 @@ async def clients(
     kafka = KafkaSettings(
         bootstrap_servers=kafka_bootstrap, topic_prefix=topic_prefix, partitions=4
     )
-    ingest = create_ingest(IngestSettings(), kafka)
+    ingest = create_ingest(IngestSettings(), kafka, security=ADMIN)
     api = create_api(
         ApiSettings(agreements_file=agreements),
         DatabaseSettings(database_url=migrated_database),
         kafka,
         refresh_interval_seconds=0.5,
+        security=ADMIN,
     )
     env = worker_env(topic_prefix, agreements, migrated_database, kafka_bootstrap, tmp_path)
     worker = WorkerProcess(env, tmp_path / "worker.log")
@@ -84,9 +86,15 @@ async def clients(
         try:
             async with (
                 httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=ingest), base_url="http://i"
+                    transport=httpx.ASGITransport(app=ingest),
+                    base_url="http://i",
+                    headers=ADMIN_HEADERS,
                 ) as i,
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://a") as a,
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=api),
+                    base_url="http://a",
+                    headers=ADMIN_HEADERS,
+                ) as a,
             ):
                 yield i, a, worker, mapping["globex-hotline"]
         finally:

@@ -18,6 +18,7 @@ from services.core.kafka_admin import ensure_topics, event_topics
 from services.core.settings import IngestSettings, KafkaSettings
 from services.core.topics import Family, event_key, family_of, topic_name
 from services.ingest.app import create_app
+from tests.auth import ADMIN, ADMIN_HEADERS
 
 DEADLINE_SECONDS = 10.0
 
@@ -76,11 +77,13 @@ async def test_accepted_batch_lands_once_on_the_right_topics_and_partitions(
     kafka = KafkaSettings(
         bootstrap_servers=kafka_bootstrap, topic_prefix=topic_prefix, partitions=3
     )
-    app = create_app(IngestSettings(), kafka)
+    app = create_app(IngestSettings(), kafka, security=ADMIN)
     batch = _batch()
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://ingest") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://ingest", headers=ADMIN_HEADERS
+        ) as client:
             assert (await client.get("/readyz")).status_code == 200
             response = await asyncio.wait_for(client.post("/v1/events", json=batch), 10)
     assert response.status_code == 202, response.text

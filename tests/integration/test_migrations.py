@@ -17,6 +17,10 @@ from services.core.db.models import Base
 pytest_plugins = ["tests.integration.db_fixtures"]
 
 TABLES = {"kpi_buckets", "stream_positions", "kpi_snapshots"}
+TABLES |= {"agreements", "agreement_targets", "improvement_measures"}
+TABLES |= {"open_tickets"}
+TABLES |= {"api_keys"}
+TABLES |= {"sla_status_state", "sla_status_changes"}
 
 
 def _differences(connection: Connection) -> list[Any]:

@@ -25,6 +25,7 @@ from services.core.settings import (
     IngestSettings,
     KafkaSettings,
     MetricsSettings,
+    SecuritySettings,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,14 +38,15 @@ K8S_POD_SECURITY_UID = 10001  # the Dockerfile's USER, so runAsNonRoot can be ve
 
 # Which settings classes each service reads (see the services' entry points).
 SETTINGS_OF: dict[str, tuple[type[BaseSettings], ...]] = {
-    "ingest": (KafkaSettings, IngestSettings),
-    "api": (KafkaSettings, DatabaseSettings, ApiSettings),
+    "ingest": (KafkaSettings, DatabaseSettings, IngestSettings, SecuritySettings),
+    "api": (KafkaSettings, DatabaseSettings, ApiSettings, SecuritySettings),
     "metrics-worker": (KafkaSettings, DatabaseSettings, MetricsSettings),
     "migrate": (DatabaseSettings,),
     "simulator": (),  # command-line arguments only
 }
 ALL_SETTINGS = (KafkaSettings, DatabaseSettings, IngestSettings, MetricsSettings, ApiSettings)
-APP_PREFIXES = ("KAFKA_", "DATABASE_", "INGEST_", "API_", "METRICS_")
+ALL_SETTINGS += (SecuritySettings,)
+APP_PREFIXES = ("KAFKA_", "DATABASE_", "INGEST_", "API_", "METRICS_", "AUTH_")
 K8S_WORKLOADS = {
     "slawatch-ingest": "ingest",
     "slawatch-api": "api",
@@ -60,6 +62,8 @@ DEFAULTS_KEPT = {
     "METRICS_FLUSH_INTERVAL_SECONDS": "freshness vs. write load, tuned in code",
     "METRICS_SNAPSHOT_INTERVAL_SECONDS": "the snapshot grid the API reads, tuned in code",
     "METRICS_BROKER_SESSION_TIMEOUT_SECONDS": "Faust's default failure detection is fine",
+    "AUTH_ENABLED": "API keys are required in every deployment",
+    "AUTH_BOOTSTRAP_ADMIN_TOKEN": "a first-setup secret; Compose passes it from .env only",
 }
 
 

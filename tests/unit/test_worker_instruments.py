@@ -49,3 +49,15 @@ def test_lag_is_highwater_minus_next_offset_and_forgotten_when_revoked() -> None
         == 2
     )
     assert sample(inst, "slawatch_worker_up", {}) == 1.0
+
+
+def test_partitions_without_a_known_highwater_are_skipped() -> None:
+    inst = Instruments()
+    update_gauges(inst, Family.CALLS, "p.calls.v1", {0, 1}, {0: None, 1: 3}, {})
+    assert (
+        sample(inst, "slawatch_worker_consumer_lag", {"topic": "p.calls.v1", "partition": "0"})
+        is None
+    )
+    assert (
+        sample(inst, "slawatch_worker_consumer_lag", {"topic": "p.calls.v1", "partition": "1"}) == 3
+    )

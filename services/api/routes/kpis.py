@@ -11,6 +11,7 @@ from services.api.deps import AgreementsDep, ReaderDep
 from services.api.problems import ProblemError, problem_responses
 from services.api.queries import agreement_kpis
 from services.api.schemas import AgreementOut, KpisOut
+from services.api.security import ScopeDep
 from services.core.kpi.windows import period_bounds
 
 router = APIRouter(prefix="/v1", tags=["kpis"])
@@ -31,9 +32,10 @@ AsOfQuery = Annotated[
 ]
 
 
-@router.get("/agreements", summary="List the agreements")
-async def list_agreements(agreements: AgreementsDep) -> list[AgreementOut]:
-    return [AgreementOut.of(info) for info in agreements.values()]
+@router.get("/agreements", summary="List the agreements (a viewer's client only)")
+async def list_agreements(agreements: AgreementsDep, client: ScopeDep) -> list[AgreementOut]:
+    infos = [agreements[a] for a in sorted(agreements)]
+    return [AgreementOut.of(i) for i in infos if client is None or i.client == client]
 
 
 @router.get(

@@ -1,4 +1,5 @@
-"""Database tables: per-partition KPI buckets, stream positions and figure snapshots.
+"""Database tables: per-partition KPI buckets, stream positions, figure snapshots, agreements,
+API keys.
 
 The metrics workers own the rows of their partitions and upsert them; the API only reads and
 merges partitions. Every instant is stored as `timestamptz`; the application works in epoch
@@ -13,9 +14,11 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     Double,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -95,3 +98,149 @@ class KpiSnapshot(Base):
     n: Mapped[int] = mapped_column(BigInteger, nullable=False)
     window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     window_end: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class AgreementRow(Base):
+    """The current document of an agreement (`Agreement` as JSON); `version` counts changes."""
+
+    __tablename__ = "agreements"
+    __table_args__ = (Index(None, "client"),)  # access is scoped by client
+
+    agreement_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    client: Mapped[str] = mapped_column(Text, nullable=False)
+    provider: Mapped[str] = mapped_column(Text, nullable=False)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    document: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
+def _agreement_fk() -> Mapped[str]:
+    # Deleting an agreement (rare, administrative) takes its history with it.
+    return mapped_column(
+        Text, ForeignKey("agreements.agreement_id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class AgreementTargetRow(Base):
+    """One version of one KPI target: inserted once, never updated (history is kept)."""
+
+    __tablename__ = "agreement_targets"
+
+    agreement_id: Mapped[str] = _agreement_fk()
+    target_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    effective_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
+class ImprovementMeasureRow(Base):
+    """One improvement measure of an agreement (`ImprovementMeasure` as JSON)."""
+
+    __tablename__ = "improvement_measures"
+
+    agreement_id: Mapped[str] = _agreement_fk()
+    measure_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
+class OpenTicketRecord(Base):
+    """An open ticket and the instants its clocks fall due: the worker's live ticket view."""
+
+    __tablename__ = "open_tickets"
+    __table_args__ = (
+        # The API lists an agreement's tickets falling due before an instant.
+        Index(None, "agreement_id", "first_response_due_at"),
+        Index(None, "agreement_id", "resolution_due_at"),
+    )
+
+    agreement_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    priority: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    first_response_due_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    resolution_due_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    paused: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    first_responded: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    status: Mapped[str] = mapped_column(Text, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
+API_KEY_ROLES = ("admin", "publisher", "viewer")  # services/core/security.py `Role`
+
+
+class ApiKeyRow(Base):
+    """An API key: public id, salted hash of the token (never the token), role and scope."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (
+        CheckConstraint(_one_of("role", API_KEY_ROLES), name="role"),
+        # A viewer sees exactly one client; the other roles are not limited to one.
+        CheckConstraint("(role = 'viewer') = (client IS NOT NULL)", name="viewer_client"),
+    )
+
+    key_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    hash: Mapped[str] = mapped_column(Text, nullable=False)
+    role: Mapped[str] = mapped_column(Text, nullable=False)
+    client: Mapped[str | None] = mapped_column(Text, nullable=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+SLA_STATUSES = ("met", "at_risk", "breached", "no_data")
+
+
+class SlaStatusState(Base):
+    """The last status published per target: the compare-and-set that elects one publisher."""
+
+    __tablename__ = "sla_status_state"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", SLA_STATUSES), name="status"),
+        CheckConstraint(_one_of("previous_status", SLA_STATUSES), name="previous_status"),
+    )
+
+    agreement_id: Mapped[str] = _agreement_fk()
+    target_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    status: Mapped[str] = mapped_column(Text, nullable=False)
+    previous_status: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The agreement's stream time the status was judged at: an older view never wins.
+    stream_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class SlaStatusChange(Base):
+    """One published status change (the event's fields): the status history of a target."""
+
+    __tablename__ = "sla_status_changes"
+    __table_args__ = (Index(None, "agreement_id", "occurred_at"),)
+
+    event_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    agreement_id: Mapped[str] = mapped_column(
+        Text, ForeignKey("agreements.agreement_id", ondelete="CASCADE"), nullable=False
+    )
+    target_id: Mapped[str] = mapped_column(Text, nullable=False)
+    kpi: Mapped[str] = mapped_column(Text, nullable=False)
+    window: Mapped[str] = mapped_column(Text, nullable=False)
+    previous_status: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(Text, nullable=False)
+    value: Mapped[float | None] = mapped_column(Double, nullable=True)
+    target: Mapped[float] = mapped_column(Double, nullable=False)
+    stream_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

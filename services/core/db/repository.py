@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -198,6 +198,14 @@ async def read_snapshots(
         SnapshotRow(to_epoch(at), value, n, to_epoch(start), to_epoch(end))
         for at, value, n, start, end in result
     ]
+
+
+async def delete_snapshots_before(session: AsyncSession, before: float) -> int:
+    """Delete every snapshot taken before `before` (retention); returns the rows deleted."""
+    result = await session.execute(
+        delete(KpiSnapshot).where(KpiSnapshot.taken_at < to_datetime(before))
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def ping(session: AsyncSession) -> None:

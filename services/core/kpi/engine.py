@@ -60,6 +60,11 @@ class Engine:
     agreements: Mapping[str, MeasurementParams]
     retention: Retention
     dirty: set[str] = field(default_factory=set)
+    # Bucket rows dropped from memory before the sink saved their last value.
+    evicted: dict[str, Any] = field(default_factory=dict)
+    # Called with (agreement id, entity events, fact) for each newly counted fact: lets the
+    # worker feed histograms without the engine knowing about Prometheus.
+    on_fact: Callable[[str, Sequence[EntityEvent], Fact], None] | None = None
     _expiry: dict[int, list[tuple[float, str]]] = field(default_factory=dict)
 
     def process(self, event: EventBase, partition: int, offset: int) -> Outcome:
@@ -85,6 +90,9 @@ class Engine:
         new = FACTS_OF[self.family](events, params)
         retract, add = fact_difference(old, new)
         self._apply_facts(params, partition, offset, retract, add, watermark)
+        if self.on_fact is not None:
+            for fact in add:
+                self.on_fact(event.agreement_id, events, fact)
         expires = self.retention.entity_expiry(self.family, events, new, params)
         self.store[ekey] = {
             "p": partition,
@@ -94,6 +102,8 @@ class Engine:
             "x": expires,
         }
         heapq.heappush(self._expiry.setdefault(partition, []), (expires, ekey))
+        if self.family is Family.TICKETS:
+            self.dirty.add(ekey)  # the sink keeps the open-tickets view from ticket rows
         self._advance(event, partition, offset)
         return Outcome.ACCEPTED
 
@@ -145,8 +155,11 @@ class Engine:
             if row is not None and row.get("x", float("inf")) < now:
                 del self.store[key]
         for key in self.retention.expired_buckets(self.store, partition, now):
+            if key in self.dirty:
+                # Not saved yet: keep its final value for the sink, or it would be lost.
+                self.evicted[key] = self.store[key]
+                self.dirty.discard(key)
             del self.store[key]
-            self.dirty.discard(key)
 
     def rebuild_index(self, partitions: set[int]) -> int:
         """After recovery: re-index expiry and mark every owned row dirty; returns rows seen."""
@@ -157,6 +170,8 @@ class Engine:
             seen += 1
             if keys.is_entity(key):
                 heapq.heappush(self._expiry.setdefault(row["p"], []), (row["x"], key))
+                if self.family is Family.TICKETS:
+                    self.dirty.add(key)
             else:
                 self.dirty.add(key)
         return seen

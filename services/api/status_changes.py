@@ -1,0 +1,88 @@
+"""Status changes: stored once, published once, whatever the number of API replicas.
+
+Every replica evaluates every target on each cache refresh. For each agreement, one
+transaction tries to store each target's new status with a compare-and-set
+(`sla_status_repo.claim_change`); the replica whose UPDATE wins records the change in the
+history and publishes the event, then commits. The row stays locked until then, so another
+replica's UPDATE waits and afterwards finds the status already stored: no second event.
+
+A failed publish rolls the transaction back, so the next refresh tries again. A commit that
+fails after the broker acknowledged (rare) means the change is published again later:
+delivery is at least once; a consumer treats a change to the status a target already has
+as a repeat.
+A target's first evaluation only stores its status: there is no previous status to change.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.api.catalog import AgreementInfo
+from services.api.sla_status import AgreementSla
+from services.core.db import sla_status_repo as repo
+from services.core.sla import Status
+from services.core.sla_status_events import SlaStatusChanged
+
+
+class EventPublisher(Protocol):
+    async def publish(self, event: SlaStatusChanged) -> None: ...
+
+
+class StatusChangeRecorder:
+    """`FiguresCache.on_statuses`: stores statuses, records and publishes their changes."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], publisher: EventPublisher
+    ) -> None:
+        self.sessions = sessions
+        self.publisher = publisher
+
+    async def __call__(self, info: AgreementInfo, sla: AgreementSla) -> list[SlaStatusChanged]:
+        """The events this call published (empty when nothing changed or another replica
+        published the changes)."""
+        now = sla.evaluated_at
+        published: list[SlaStatusChanged] = []
+        async with self.sessions() as session, session.begin():
+            # Targets in id order: two replicas lock rows in the same order, so never deadlock.
+            for t in sorted(sla.targets, key=lambda t: t.version.target_id):
+                status = t.result.status
+                previous = await repo.claim_change(
+                    session, info.agreement_id, t.version.target_id, status, sla.stream_time, now
+                )
+                if previous is None:
+                    continue
+                event = SlaStatusChanged(
+                    occurred_at=datetime.fromtimestamp(now, UTC),
+                    agreement_id=info.agreement_id,
+                    client=info.client,
+                    target_id=t.version.target_id,
+                    kpi=t.version.kpi,
+                    window=t.version.window,
+                    previous_status=Status(previous),
+                    status=status,
+                    value=t.result.value,
+                    target=t.result.target,
+                )
+                await repo.add_change(session, history_row(event, sla.stream_time))
+                await self.publisher.publish(event)
+                published.append(event)
+        return published
+
+
+def history_row(event: SlaStatusChanged, stream_time: float | None) -> repo.StatusChangeRow:
+    return repo.StatusChangeRow(
+        event_id=event.event_id,
+        agreement_id=event.agreement_id,
+        target_id=event.target_id,
+        kpi=event.kpi,
+        window=event.window,
+        previous_status=event.previous_status.value,
+        status=event.status.value,
+        value=event.value,
+        target=event.target,
+        stream_time=stream_time,
+        occurred_at=event.occurred_at.timestamp(),
+    )

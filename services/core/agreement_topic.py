@@ -1,0 +1,98 @@
+"""The agreements topic: how agreement documents travel from PostgreSQL to every worker.
+
+Writers (the API, `services.core.agreements_sync`) publish the full document keyed by
+agreement id, with the stored version in a `version` header; a deletion is a tombstone. The
+topic is compacted, so it holds the latest document of every agreement for ever. It has one
+partition: the volume is tiny and one partition keeps every change in one order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+
+from services.core.agreement_model import Agreement, to_document
+from services.core.agreements import MeasurementParams
+from services.core.kafka_admin import ensure_topics
+from services.core.settings import KafkaSettings
+from services.core.topics import agreements_topic
+
+log = logging.getLogger(__name__)
+
+AGREEMENTS_PARTITIONS = 1
+VERSION_HEADER = "version"
+
+
+async def ensure_agreements_topic(kafka: KafkaSettings, timeout_seconds: float = 30.0) -> None:
+    """Create the compacted agreements topic of `kafka.topic_prefix` unless it exists."""
+    topic = agreements_topic(kafka.topic_prefix)
+    await ensure_topics(
+        kafka.bootstrap_servers,
+        [topic],
+        AGREEMENTS_PARTITIONS,
+        kafka.replication_factor,
+        compacted=[topic],
+        timeout_seconds=timeout_seconds,
+    )
+
+
+def encode(agreement: Agreement) -> bytes:
+    return json.dumps(to_document(agreement), separators=(",", ":"), sort_keys=True).encode()
+
+
+def decode_params(value: bytes) -> tuple[MeasurementParams, str]:
+    """(measurement parameters, client id) of a published document.
+
+    Only the engine's fields are validated, so a worker keeps working when newer writers add
+    fields to the agreement model.
+    """
+    document: dict[str, Any] = json.loads(value)
+    fields = {k: v for k, v in document.items() if k in MeasurementParams.model_fields}
+    return MeasurementParams.model_validate(fields), str(document.get("client", ""))
+
+
+class AgreementPublisher:
+    """A lazily started producer: a broker that is down delays publishing, not start-up."""
+
+    def __init__(self, kafka: KafkaSettings, timeout_seconds: float = 10.0) -> None:
+        self.kafka = kafka
+        self.topic = agreements_topic(kafka.topic_prefix)
+        self.timeout_seconds = timeout_seconds
+        self._producer: AIOKafkaProducer | None = None
+        self._lock = asyncio.Lock()
+
+    async def _started(self) -> AIOKafkaProducer:
+        async with self._lock:
+            if self._producer is None:
+                await ensure_agreements_topic(self.kafka, self.timeout_seconds)
+                producer = AIOKafkaProducer(
+                    bootstrap_servers=self.kafka.bootstrap_servers, acks="all"
+                )
+                try:
+                    await producer.start()
+                except BaseException:
+                    await producer.stop()
+                    raise
+                self._producer = producer
+            return self._producer
+
+    async def publish(self, agreement_id: str, agreement: Agreement | None, version: int) -> None:
+        """Publish `agreement` (None: a tombstone) and wait for the broker's acknowledgement."""
+        producer = await self._started()
+        value = None if agreement is None else encode(agreement)
+        headers = [(VERSION_HEADER, str(version).encode())]
+        await asyncio.wait_for(
+            producer.send_and_wait(
+                self.topic, key=agreement_id.encode(), value=value, headers=headers
+            ),
+            self.timeout_seconds,
+        )
+
+    async def close(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None

@@ -1,0 +1,73 @@
+"""Helpers for the agreement tests: a demo agreement under a test's own id, topic reading,
+and an API app over the real PostgreSQL and Kafka."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+from aiokafka import AIOKafkaConsumer
+
+from services.api.main import create_app
+from services.core.settings import ApiSettings, DatabaseSettings, KafkaSettings
+from tests.auth import ADMIN, ADMIN_HEADERS
+from tests.integration.stack import DEMO_AGREEMENTS
+
+
+def demo_body(agreement_id: str, index: int = 0) -> dict[str, Any]:
+    """A demo agreement (JSON-ready) renamed to `agreement_id`."""
+    raw = yaml.safe_load(DEMO_AGREEMENTS.read_text())["agreements"][index]
+    return json.loads(json.dumps({**raw, "agreement_id": agreement_id}, default=str))
+
+
+async def read_topic(bootstrap: str, topic: str) -> list[tuple[str, Any, dict[str, str]]]:
+    """Every (key, decoded value or None, headers) of `topic`, from the start to its end."""
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        partitions = list(consumer.assignment())
+        ends = await consumer.end_offsets(partitions)
+        records = []
+        while True:
+            batch = await consumer.getmany(timeout_ms=500)
+            for got in batch.values():
+                records += got
+            if not batch and all([await consumer.position(tp) >= ends[tp] for tp in partitions]):
+                break
+    finally:
+        await consumer.stop()
+    return [
+        (
+            r.key.decode(),
+            None if r.value is None else json.loads(r.value),
+            {k: v.decode() for k, v in r.headers},
+        )
+        for r in records
+    ]
+
+
+@asynccontextmanager
+async def api_client(
+    database_url: str, kafka: KafkaSettings, seed: Path
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A running API app (lifespan included) and a client for it."""
+    app = create_app(
+        ApiSettings(agreements_file=seed),
+        DatabaseSettings(database_url=database_url),
+        kafka,
+        refresh_interval_seconds=3600,
+        security=ADMIN,
+    )
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://api", headers=ADMIN_HEADERS
+        ) as client:
+            yield client
