@@ -30,6 +30,10 @@ PROBES = int(os.environ.get("BENCH_PROBES", "30"))
 PARTITIONS = 6
 
 
+def say(message: str) -> None:
+    print(f"[bench] {message}", flush=True)
+
+
 async def main() -> dict[str, Any]:
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092")
     database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
@@ -37,10 +41,13 @@ async def main() -> dict[str, Any]:
     agreement_ids = [f"{prefix}-a{i:02d}" for i in range(AGREEMENTS)]
     rng = random.Random(20261126)
     events = load.realistic_events(agreement_ids, EVENTS, rng)
+    say(f"{len(events)} events generated for {AGREEMENTS} agreements")
     await ensure_topics(bootstrap, event_topics(prefix), PARTITIONS, 1)
 
     publish_seconds = await load.publish(bootstrap, prefix, events)
+    say(f"published in {publish_seconds:.1f}s")
     bare_seconds = await load.bare_consume(bootstrap, prefix, len(events))
+    say(f"bare consumer read them in {bare_seconds:.2f}s")
 
     probe_agreement = f"{prefix}-probe"
     memory_agreement = f"{prefix}-memory"
@@ -51,8 +58,11 @@ async def main() -> dict[str, Any]:
     try:
         await worker.wait_ready()
         # The events are already on the topics: the worker starts with a full backlog.
+        say("worker ready")
         worker_seconds = await worker.time_to_process(len(events))
+        say(f"worker processed them in {worker_seconds:.1f}s")
         latencies = await load.probe_latency(bootstrap, prefix, probe_agreement, worker, PROBES)
+        say("latency probes done")
         rss_before = worker.rss_bytes()
         opened = load.open_tickets(memory_agreement, OPEN_TICKETS)
         await load.publish(bootstrap, prefix, opened)

@@ -66,14 +66,15 @@ BURN = (
 TARGET_STYLES = [
     series_style("^target", "red", dashed=True),
     series_style("^baseline", "text", dashed=True),
+    series_style("^at-risk edge", "orange", dashed=True),
     series_style("^at risk", "orange", width=4),
     series_style("^breached", "red", width=4),
 ]
 
 
 def kpi_panel(kpi: str, metric: str, unit: str) -> Json:
-    """The figure over $window with its targets and baselines; thick orange/red while a
-    target on it is at risk/breached (the at-risk band itself is not exported)."""
+    """The figure over $window with its targets, baselines and at-risk edges (dashed), and
+    thick orange/red while a target on it is at risk/breached."""
     value = f'max({metric}{{{AGR}, window="$window"}})'
     status = f'max(slawatch_sla_status{{{AGR}, kpi="{kpi}", status="STATUS"}}) == 1'
     return timeseries(
@@ -83,6 +84,10 @@ def kpi_panel(kpi: str, metric: str, unit: str) -> Json:
         (
             f'max by (target) (slawatch_sla_baseline_value{{{AGR}, kpi="{kpi}"}})',
             "baseline {{target}}",
+        ),
+        (
+            f'max by (target) (slawatch_sla_at_risk_value{{{AGR}, kpi="{kpi}"}})',
+            "at-risk edge {{target}}",
         ),
         (f"{value} and on () ({status.replace('STATUS', 'at_risk')})", "at risk"),
         (f"{value} and on () ({status.replace('STATUS', 'breached')})", "breached"),

@@ -44,26 +44,32 @@ class FiguresCache:
     async def refresh(self) -> bool:
         """Recompute every agreement; True when all succeeded."""
         ok = True
+        judged: list[tuple[AgreementInfo, AgreementSla]] = []
         # A copy: the agreements catalog may change the mapping while we await the database.
         for agreement_id, info in list(self.agreements.items()):
             try:
-                sla = await self.evaluate(info)
+                judged.append((info, await self.evaluate(info)))
             except Exception:
                 # One bad agreement or a database hiccup must not stop the loop.
                 log.exception("refreshing the figures of %s failed", agreement_id)
                 ok = False
-                continue
-            if self.on_statuses is not None:
-                try:
-                    await self.on_statuses(info, sla)
-                except Exception:
-                    log.exception("recording the SLA status of %s failed", agreement_id)
         for gone in set(self.figures) - set(self.agreements):
             del self.figures[gone]  # a deleted agreement's series disappear from /metrics
             self.statuses.pop(gone, None)
         if ok:
             self.refreshed_at = time.time()
+        # After every figure is fresh: a slow broker delays events, not /metrics.
+        if self.on_statuses is not None:
+            await self._record(self.on_statuses, judged)
         return ok
+
+    @staticmethod
+    async def _record(sink: StatusSink, judged: list[tuple[AgreementInfo, AgreementSla]]) -> None:
+        for info, sla in judged:
+            try:
+                await sink(info, sla)
+            except Exception:
+                log.exception("recording the SLA status of %s failed", info.agreement_id)
 
     async def evaluate(self, info: AgreementInfo) -> AgreementSla:
         """Read one agreement's figures, judge its targets, and cache both."""

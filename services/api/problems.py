@@ -128,6 +128,22 @@ def _problem_media_type(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def _body_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    # Any operation with a body can get a malformed one (400) or one over the limit (413).
+    schema.setdefault("components", {}).setdefault("schemas", {}).setdefault(
+        "Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    )
+    content = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if "requestBody" in operation:
+                for status in (400, 413):
+                    operation["responses"].setdefault(
+                        str(status), {"description": HTTPStatus(status).phrase, "content": content}
+                    )
+    return schema
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Answer every error of `app` with problem details, and document them so."""
     app.add_exception_handler(ProblemError, _on_problem)
@@ -138,7 +154,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = _problem_media_type(original())
+            app.openapi_schema = _body_problems(_problem_media_type(original()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

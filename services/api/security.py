@@ -26,7 +26,7 @@ _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="The tok
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_authenticator(request: Request) -> Authenticator:
+async def get_authenticator(request: Request) -> Authenticator:
     """The authenticator the lifespan keeps in `app.state.authenticator`."""
     return cast(Authenticator, request.app.state.authenticator)
 
@@ -53,7 +53,7 @@ async def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def authorize(request: Request, principal: PrincipalDep) -> None:
+async def authorize(request: Request, principal: PrincipalDep) -> None:
     """Scope (404) and permission (403) of the caller for this request."""
     agreement_id = request.path_params.get("agreement_id")
     if agreement_id is not None and principal.client is not None:
@@ -68,7 +68,7 @@ def authorize(request: Request, principal: PrincipalDep) -> None:
         raise ProblemError(403, "Forbidden", detail, "forbidden")
 
 
-def allowed_client(principal: PrincipalDep) -> str | None:
+async def allowed_client(principal: PrincipalDep) -> str | None:
     """The one client the caller may see, or None for every client."""
     return principal.client
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -160,18 +161,8 @@ class StatusChangeOut(BaseModel):
 
     @classmethod
     def of(cls, row: StatusChangeRow) -> StatusChangeOut:
-        return cls(
-            event_id=row.event_id,
-            occurred_at=datetime.fromtimestamp(row.occurred_at, UTC),
-            target_id=row.target_id,
-            kpi=row.kpi,
-            window=row.window,
-            previous_status=Status(row.previous_status),
-            status=Status(row.status),
-            value=row.value,
-            target=row.target,
-            stream_time=_utc(row.stream_time),
-        )
+        instants = {"occurred_at": _utc(row.occurred_at), "stream_time": _utc(row.stream_time)}
+        return cls.model_validate(asdict(row) | instants)
 
 
 class StatusHistoryOut(BaseModel):

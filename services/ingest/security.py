@@ -20,7 +20,7 @@ _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <toke
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="The token itself")
 
 
-def get_authenticator(request: Request) -> Authenticator:
+async def get_authenticator(request: Request) -> Authenticator:
     """The authenticator `create_app` keeps in `app.state.authenticator`."""
     return cast(Authenticator, request.app.state.authenticator)
 
@@ -42,7 +42,7 @@ async def get_principal(
         raise ProblemError(503, str(exc), "auth-unavailable", headers=headers) from None
 
 
-def require_publisher(principal: Annotated[Principal, Depends(get_principal)]) -> None:
+async def require_publisher(principal: Annotated[Principal, Depends(get_principal)]) -> None:
     """403 unless the caller's role may publish events."""
     if not principal.can(Permission.PUBLISH):
         detail = f"a {principal.role} key may not publish events"

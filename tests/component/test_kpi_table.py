@@ -66,3 +66,19 @@ def test_exits_nonzero_when_figures_are_missing(
 
 def test_exits_1_when_the_api_is_unreachable(kpi_table: ModuleType) -> None:
     assert kpi_table.main(["--api-url", "http://127.0.0.1:1"]) == 1
+
+
+def test_sends_the_api_key_and_reports_a_refusal(
+    kpi_table: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: list[str | None] = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("authorization"))
+        return httpx.Response(401, json={"title": "Unauthorized"})
+
+    monkeypatch.setenv("SLAWATCH_API_KEY", "sw_env")
+    assert kpi_table.main([], httpx.MockTransport(refuse)) == 1
+    assert kpi_table.main(["--api-key", "sw_arg"], httpx.MockTransport(refuse)) == 1
+    assert seen == ["Bearer sw_env", "Bearer sw_arg"]
+    assert "401 Unauthorized" in capsys.readouterr().err

@@ -22,8 +22,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from services.core.events import InvalidEvent, parse_event
-from services.simulator.main import Options, simulate
-from services.simulator.sender import IngestSender, IngestUnavailable
+from services.simulator.main import Options, parse_args, simulate
+from services.simulator.sender import IngestRefused, IngestSender, IngestUnavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "deploy/agreements/demo.yaml"
@@ -182,3 +182,24 @@ def test_sigterm_stops_the_simulator_cleanly(ingest: tuple[FakeIngest, str]) -> 
         proc.kill()
     assert proc.returncode == 0, stderr
     assert "stopped:" in stderr
+
+
+async def test_the_api_key_is_sent_and_a_refused_key_stops_the_run() -> None:
+    seen: list[str | None] = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("authorization"))
+        return httpx.Response(401, json={"title": "Unauthorized", "status": 401})
+
+    opts = Options("http://ingest", DEMO, rate=5, backfill_hours=0.1, seed=3, api_key="sw_k")
+    with pytest.raises(IngestRefused, match="401"):
+        await simulate(opts, asyncio.Event(), httpx.MockTransport(refuse))
+    assert seen == ["Bearer sw_k"]  # no retries: a refused key stays refused
+
+
+def test_the_api_key_defaults_to_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIMULATOR_API_KEY", "sw_from_env")
+    assert parse_args([]).api_key == "sw_from_env"
+    assert parse_args(["--api-key", "sw_arg"]).api_key == "sw_arg"
+    monkeypatch.delenv("SIMULATOR_API_KEY")
+    assert parse_args([]).api_key is None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import asyncpg
 import pytest
@@ -19,13 +20,9 @@ from services.core.db.migrate import upgrade_head
 from services.core.db.session import make_sessionmaker
 
 
-@pytest.fixture(scope="session")
-async def migrated_database(database_url: str) -> AsyncIterator[str]:
-    """A database of this test run only, migrated to the latest revision, dropped after.
-
-    A fresh database per run keeps concurrent runs (two developers, CI and a developer) from
-    dropping each other's tables.
-    """
+@asynccontextmanager
+async def fresh_database(database_url: str) -> AsyncIterator[str]:
+    """A new database beside `database_url`'s, migrated to the latest revision, dropped after."""
     base, _, _ = database_url.rpartition("/")
     name = f"slawatch_run_{uuid.uuid4().hex[:10]}"
     admin_dsn = base.replace("+asyncpg", "") + "/postgres"
@@ -37,12 +34,25 @@ async def migrated_database(database_url: str) -> AsyncIterator[str]:
     url = f"{base}/{name}"
     # Alembic's env.py runs its own event loop, which cannot nest in the test loop.
     await asyncio.to_thread(upgrade_head, url)
-    yield url
-    admin = await asyncpg.connect(admin_dsn)
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        yield url
     finally:
-        await admin.close()
+        admin = await asyncpg.connect(admin_dsn)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def migrated_database(database_url: str) -> AsyncIterator[str]:
+    """A database of this test run only, migrated to the latest revision, dropped after.
+
+    A fresh database per run keeps concurrent runs (two developers, CI and a developer) from
+    dropping each other's tables.
+    """
+    async with fresh_database(database_url) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -63,7 +63,7 @@ DEFAULTS_KEPT = {
     "METRICS_SNAPSHOT_INTERVAL_SECONDS": "the snapshot grid the API reads, tuned in code",
     "METRICS_BROKER_SESSION_TIMEOUT_SECONDS": "Faust's default failure detection is fine",
     "AUTH_ENABLED": "API keys are required in every deployment",
-    "AUTH_BOOTSTRAP_ADMIN_TOKEN": "a first-setup secret; Compose passes it from .env only",
+    "AUTH_BOOTSTRAP_ADMIN_TOKEN": "a demo/first-setup secret; deployments create keys instead",
 }
 
 

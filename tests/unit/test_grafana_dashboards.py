@@ -92,6 +92,7 @@ def test_agreement_kpi_panels_show_target_baseline_and_risk() -> None:
         "value ($window)",
         "target {{target}}",
         "baseline {{target}}",
+        "at-risk edge {{target}}",
         "at risk",
         "breached",
     ]

@@ -1,0 +1,125 @@
+"""A real Prometheus server and an API served by uvicorn, for live tests on loopback.
+
+Prometheus is Debian's `prometheus` package (scripts/ensure-promtool.sh installs it with
+promtool). It runs with a generated config that scrapes the given targets every second and
+loads the committed rule files, storage in a temporary directory, and is always killed by
+the context manager that started it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+import yaml
+from fastapi import FastAPI
+
+from tests.integration.prom_tools import ROOT, ensure_promtool
+
+RULES = ROOT / "deploy" / "prometheus" / "rules"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def prometheus_binary() -> str:
+    ensure_promtool()  # installs the `prometheus` package, which ships the server too
+    path = shutil.which("prometheus") or "/usr/bin/prometheus"
+    if not Path(path).is_file():
+        pytest.fail("no prometheus server binary; run scripts/ensure-promtool.sh as root")
+    return path
+
+
+@contextlib.contextmanager
+def prometheus(tmp: Path, jobs: dict[str, list[str]]) -> Iterator[PrometheusApi]:
+    """Prometheus on a free loopback port scraping `jobs` (job name -> host:port) every 1 s."""
+    config = {
+        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+        "rule_files": [str(RULES / "*.rules.yml")],
+        "scrape_configs": [
+            {"job_name": job, "static_configs": [{"targets": targets}]}
+            for job, targets in jobs.items()
+        ],
+    }
+    (tmp / "prometheus.yml").write_text(yaml.safe_dump(config))
+    port = free_port()
+    log = (tmp / "prometheus.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            prometheus_binary(),
+            f"--config.file={tmp / 'prometheus.yml'}",
+            f"--storage.tsdb.path={tmp / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--log.level=warn",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield PrometheusApi(f"http://127.0.0.1:{port}", tmp / "prometheus.log")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
+
+
+class PrometheusApi:
+    """The HTTP API of one server."""
+
+    def __init__(self, url: str, log_path: Path) -> None:
+        self.url, self.log_path = url, log_path
+
+    async def query(self, http: httpx.AsyncClient, expr: str) -> dict[str, Any]:
+        """The JSON answer of an instant query at now (`status` is `success` or `error`)."""
+        response = await http.get(f"{self.url}/api/v1/query", params={"query": expr})
+        return dict(response.json())
+
+    async def wait_targets_up(self, http: httpx.AsyncClient, count: int, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        health: list[str] = []
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.TransportError):
+                body = (await http.get(f"{self.url}/api/v1/targets")).json()
+                health = [t["health"] for t in body["data"]["activeTargets"]]
+                if health.count("up") == count:
+                    return
+            await asyncio.sleep(0.5)
+        log = self.log_path.read_text(errors="replace")[-3000:]
+        pytest.fail(f"targets not up after {seconds}s: {health}\n{log}")
+
+
+@contextlib.asynccontextmanager
+async def served(app: FastAPI, port: int) -> AsyncIterator[None]:
+    """`app` served by uvicorn on 127.0.0.1:`port` in this event loop (lifespan included)."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if task.done():
+                task.result()  # raises what stopped the server
+                pytest.fail("uvicorn stopped before it started")
+            await asyncio.sleep(0.05)
+        yield
+    finally:
+        server.should_exit = True
+        await task
