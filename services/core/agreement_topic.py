@@ -8,16 +8,14 @@ partition: the volume is tiny and one partition keeps every change in one order.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
-
 from services.core.agreement_model import Agreement, to_document
 from services.core.agreements import MeasurementParams
 from services.core.kafka_admin import ensure_topics
+from services.core.kafka_producer import LazyProducer
 from services.core.settings import KafkaSettings
 from services.core.topics import agreements_topic
 
@@ -56,43 +54,23 @@ def decode_params(value: bytes) -> tuple[MeasurementParams, str]:
 
 
 class AgreementPublisher:
-    """A lazily started producer: a broker that is down delays publishing, not start-up."""
+    """Publishes agreement documents; a broker that is down delays publishing, not start-up."""
 
     def __init__(self, kafka: KafkaSettings, timeout_seconds: float = 10.0) -> None:
         self.kafka = kafka
         self.topic = agreements_topic(kafka.topic_prefix)
         self.timeout_seconds = timeout_seconds
-        self._producer: AIOKafkaProducer | None = None
-        self._lock = asyncio.Lock()
-
-    async def _started(self) -> AIOKafkaProducer:
-        async with self._lock:
-            if self._producer is None:
-                await ensure_agreements_topic(self.kafka, self.timeout_seconds)
-                producer = AIOKafkaProducer(
-                    bootstrap_servers=self.kafka.bootstrap_servers, acks="all"
-                )
-                try:
-                    await producer.start()
-                except BaseException:
-                    await producer.stop()
-                    raise
-                self._producer = producer
-            return self._producer
+        self._producer = LazyProducer(
+            kafka.bootstrap_servers,
+            lambda: ensure_agreements_topic(kafka, timeout_seconds),
+            timeout_seconds,
+        )
 
     async def publish(self, agreement_id: str, agreement: Agreement | None, version: int) -> None:
         """Publish `agreement` (None: a tombstone) and wait for the broker's acknowledgement."""
-        producer = await self._started()
         value = None if agreement is None else encode(agreement)
         headers = [(VERSION_HEADER, str(version).encode())]
-        await asyncio.wait_for(
-            producer.send_and_wait(
-                self.topic, key=agreement_id.encode(), value=value, headers=headers
-            ),
-            self.timeout_seconds,
-        )
+        await self._producer.send(self.topic, agreement_id.encode(), value, headers)
 
     async def close(self) -> None:
-        if self._producer is not None:
-            await self._producer.stop()
-            self._producer = None
+        await self._producer.close()

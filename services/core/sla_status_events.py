@@ -8,14 +8,13 @@ events, not the API's start-up.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Literal
 
-from aiokafka import AIOKafkaProducer
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.core.kafka_admin import ensure_topics
+from services.core.kafka_producer import LazyProducer
 from services.core.settings import KafkaSettings
 from services.core.sla import Status
 from services.core.topics import sla_status_topic
@@ -63,34 +62,14 @@ class SlaStatusPublisher:
         self.kafka = kafka
         self.topic = sla_status_topic(kafka.topic_prefix)
         self.timeout_seconds = timeout_seconds
-        self._producer: AIOKafkaProducer | None = None
-        self._lock = asyncio.Lock()
-
-    async def _started(self) -> AIOKafkaProducer:
-        async with self._lock:
-            if self._producer is None:
-                await ensure_sla_status_topic(self.kafka, self.timeout_seconds)
-                producer = AIOKafkaProducer(
-                    bootstrap_servers=self.kafka.bootstrap_servers, acks="all"
-                )
-                try:
-                    await producer.start()
-                except BaseException:
-                    await producer.stop()
-                    raise
-                self._producer = producer
-            return self._producer
-
-    async def publish(self, event: SlaStatusChanged) -> None:
-        producer = await self._started()
-        await asyncio.wait_for(
-            producer.send_and_wait(
-                self.topic, key=event.agreement_id.encode(), value=event.encode()
-            ),
-            self.timeout_seconds,
+        self._producer = LazyProducer(
+            kafka.bootstrap_servers,
+            lambda: ensure_sla_status_topic(kafka, timeout_seconds),
+            timeout_seconds,
         )
 
+    async def publish(self, event: SlaStatusChanged) -> None:
+        await self._producer.send(self.topic, event.agreement_id.encode(), event.encode())
+
     async def close(self) -> None:
-        if self._producer is not None:
-            await self._producer.stop()
-            self._producer = None
+        await self._producer.close()
