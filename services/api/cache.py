@@ -16,8 +16,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 
 from services.api.catalog import AgreementInfo
-from services.api.queries import AgreementKpis, ReaderFactory, agreement_kpis
 from services.api.sla_status import AgreementSla, evaluate_agreement
+from services.core.db.kpi_reader import AgreementKpis, ReaderFactory, agreement_kpis
 
 log = logging.getLogger(__name__)
 StatusSink = Callable[[AgreementInfo, AgreementSla], Awaitable[object]]

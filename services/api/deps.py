@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.api.cache import FiguresCache
 from services.api.catalog import AgreementCatalog, AgreementInfo
-from services.api.queries import KpiReader, ReaderFactory
+from services.core.db.kpi_reader import KpiReader, ReaderFactory
 from services.core.settings import KafkaSettings
 
 

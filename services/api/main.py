@@ -19,7 +19,6 @@ from services.api.deps import Runtime
 from services.api.instruments import make_registry
 from services.api.limits import BodyLimitMiddleware
 from services.api.problems import install_problem_handlers
-from services.api.queries import ReaderFactory, sql_readers
 from services.api.routes import agreements as agreement_routes
 from services.api.routes import health, history, kpis, status, tickets
 from services.api.security import AUTH_RESPONSES, AUTHORIZED
@@ -28,6 +27,7 @@ from services.api.status_changes import StatusChangeRecorder
 from services.core.agreement_topic import AgreementPublisher
 from services.core.auth import Authenticator, KeyLookup
 from services.core.db.api_keys import key_lookup
+from services.core.db.kpi_reader import ReaderFactory, sql_readers
 from services.core.db.session import make_engine, make_sessionmaker
 from services.core.settings import (
     ApiSettings,

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.api.catalog import AgreementInfo
-from services.api.queries import AgreementKpis
 from services.core.agreement_model import status_on
 from services.core.agreement_term import AgreementStatus
+from services.core.db.kpi_reader import AgreementKpis
 from services.core.kpi.windows import WindowResult
 
 

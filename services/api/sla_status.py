@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.api.catalog import AgreementInfo
-from services.api.queries import AgreementKpis
 from services.core.agreement_model import targets_at
 from services.core.agreement_targets import TargetVersion
+from services.core.db.kpi_reader import AgreementKpis
 from services.core.kpi.figures import Figure
 from services.core.kpi.windows import ROLLING_WINDOWS, current_periods
 from services.core.sla import ATTAINMENT_KPIS, Status, TargetStatus, evaluate_target

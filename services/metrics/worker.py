@@ -15,7 +15,7 @@ import faust
 from prometheus_client import start_http_server
 
 from services.core.agreements import MeasurementParams
-from services.core.db.kpi_reader import window_results
+from services.core.db.kpi_reader import SqlKpiReader, agreement_kpis
 from services.core.db.repository import delete_snapshots_before, write_snapshots
 from services.core.db.session import make_engine, make_sessionmaker
 from services.core.kafka_admin import ensure_topics, event_topics
@@ -108,7 +108,8 @@ def build_worker(
         try:
             async with sessions() as session, session.begin():
                 for params in list(agreements.values()):  # the feed may change it meanwhile
-                    _, results = await window_results(session, params)
+                    kpis = await agreement_kpis(SqlKpiReader(session), params)
+                    results = list(kpis.windows.values())
                     await write_snapshots(session, params.agreement_id, results, taken_at)
                 retention_seconds = metrics.snapshot_retention_days * 86_400
                 await delete_snapshots_before(session, taken_at - retention_seconds)

@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from services.api.deps import Runtime
 from services.api.main import create_app
-from services.api.queries import Bucket, KpiReader
+from services.core.db.kpi_reader import Bucket, KpiReader
 from services.core.kpi.aggregate import Aggregate
 from services.core.kpi.windows import ROLLING_WINDOWS
 from services.core.settings import ApiSettings, DatabaseSettings, KafkaSettings

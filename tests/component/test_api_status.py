@@ -18,7 +18,7 @@ from fastapi import FastAPI
 
 from services.api.deps import Runtime
 from services.api.main import create_app
-from services.api.queries import KpiReader
+from services.core.db.kpi_reader import KpiReader
 from services.core.kpi.aggregate import Aggregate
 from services.core.settings import ApiSettings, DatabaseSettings, KafkaSettings
 from tests.auth import ADMIN, ADMIN_HEADERS

@@ -9,9 +9,9 @@ from pydantic import AwareDatetime
 
 from services.api.deps import AgreementsDep, ReaderDep
 from services.api.problems import ProblemError, problem_responses
-from services.api.queries import agreement_kpis
 from services.api.schemas import AgreementOut, KpisOut
 from services.api.security import ScopeDep
+from services.core.db.kpi_reader import agreement_kpis
 from services.core.kpi.windows import period_bounds
 
 router = APIRouter(prefix="/v1", tags=["kpis"])
