@@ -56,7 +56,11 @@ test-unit: $(STAMP) ## Unit and component tests (no servers needed)
 .PHONY: test
 test: $(STAMP) ## Lint, then every test against a real Kafka broker and PostgreSQL
 	$(MAKE) --no-print-directory lint
-	HYPOTHESIS_PROFILE=ci scripts/with-infra.sh $(BIN)/pytest tests -q
+	HYPOTHESIS_PROFILE=ci scripts/with-infra.sh $(BIN)/pytest tests -q -m "not failover"
+
+.PHONY: test-failover
+test-failover: $(STAMP) ## SIGKILL one of two workers mid-stream; figures must equal the oracle's
+	scripts/with-infra.sh $(BIN)/pytest tests -q -m failover
 
 .PHONY: bench
 bench: $(STAMP) ## Throughput and latency benchmark (writes bench/results/latest.json)
