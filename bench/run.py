@@ -61,12 +61,14 @@ async def main() -> dict[str, Any]:
         say("worker ready")
         worker_seconds = await worker.time_to_process(len(events))
         say(f"worker processed them in {worker_seconds:.1f}s")
+        batches = worker.metric_total("slawatch_worker_batch_events_count")
+        writes = worker.metric_total("slawatch_worker_state_writes_total")
         latencies = await load.probe_latency(bootstrap, prefix, probe_agreement, worker, PROBES)
         say("latency probes done")
         rss_before = worker.rss_bytes()
         opened = load.open_tickets(memory_agreement, OPEN_TICKETS)
         await load.publish(bootstrap, prefix, opened)
-        await worker.time_to_process(len(events) + PROBES + len(opened))
+        await worker.wait_until_processed(len(events) + PROBES + len(opened))
         rss_after = worker.rss_bytes()
         peak = worker.peak_rss_bytes()
     finally:
@@ -83,6 +85,10 @@ async def main() -> dict[str, Any]:
         "bare_consumer_events_per_second": round(bare_rate),
         "worker_events_per_second": round(worker_rate),
         "worker_to_bare_ratio": round(worker_rate / bare_rate, 4),
+        # What bounds the worker: how many events share a batch, and how many state rows
+        # (changelog messages) each event costs after batching.
+        "worker_events_per_batch": round(len(events) / max(batches, 1), 1),
+        "worker_state_writes_per_event": round(writes / len(events), 2),
         "latency_seconds": {
             "p50": round(statistics.median(latencies), 3),
             "p99": round(load.percentile(latencies, 0.99), 3),

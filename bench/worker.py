@@ -78,7 +78,8 @@ class BenchWorker:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
 
-    def processed(self) -> float:
+    def metric_total(self, name: str) -> float:
+        """Sum of the worker's samples named `name` over all labels; -1 if unreachable."""
         try:
             with urllib.request.urlopen(
                 f"http://127.0.0.1:{PROMETHEUS_PORT}/metrics", timeout=2
@@ -90,8 +91,11 @@ class BenchWorker:
             s.value
             for family in text_string_to_metric_families(text)
             for s in family.samples
-            if s.name == "slawatch_worker_events_total"
+            if s.name == name
         )
+
+    def processed(self) -> float:
+        return self.metric_total("slawatch_worker_events_total")
 
     async def wait_ready(self, limit_seconds: float = 90) -> None:
         deadline = time.monotonic() + limit_seconds
@@ -101,22 +105,39 @@ class BenchWorker:
             await asyncio.sleep(0.2)
 
     async def time_to_process(self, total: int, limit_seconds: float = 900) -> float:
-        """Seconds from the first processed event to `total` events processed."""
+        """Seconds the worker takes for `total` events, from its first processed event.
+
+        Every poll makes the worker render all its series, which costs it CPU, so polls are
+        a second apart: the start is extrapolated back and the end interpolated between the
+        last two polls, at the rate measured between them.
+        """
         deadline = time.monotonic() + limit_seconds
-        first: float | None = None
-        start_count = 0.0
+        first: tuple[float, float] | None = None
+        previous: tuple[float, float] | None = None
         while True:
             count = self.processed()
             now = time.perf_counter()
             if first is None and count > 0:
-                first, start_count = now, count
+                first = (now, count)
+            if count >= total and first is not None and previous is not None:
+                end = previous[0] + (now - previous[0]) * (total - previous[1]) / (
+                    count - previous[1]
+                )
+                return (end - first[0]) * total / max(total - first[1], 1)
             if count >= total:
-                assert first is not None
-                # Extrapolate the events processed before the first observation.
-                return (now - first) * total / max(total - start_count, 1)
+                raise RuntimeError("too few events to time; raise BENCH_EVENTS")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"worker processed {count} of {total} events")
-            await asyncio.sleep(0.1)
+            if first is not None:
+                previous = (now, count)
+            await asyncio.sleep(1.0)
+
+    async def wait_until_processed(self, total: int, limit_seconds: float = 900) -> None:
+        deadline = time.monotonic() + limit_seconds
+        while (count := self.processed()) < total:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"worker processed {count} of {total} events")
+            await asyncio.sleep(1.0)
 
     async def stream_time(self, agreement_id: str) -> float | None:
         async with self.sessions() as session:

@@ -57,11 +57,16 @@ class Harness:
             self.log.append((family, partition, offset, event))
 
     def consume(
-        self, log: Iterable[tuple[Family, int, int, EventBase]] | None = None
+        self, log: Iterable[tuple[Family, int, int, EventBase]] | None = None, batch: int = 1
     ) -> list[Outcome]:
+        """Process the log `batch` events at a time, writing the staged rows after each batch."""
+        entries = list(self.log if log is None else log)
         outcomes = []
-        for n, (family, partition, offset, event) in enumerate(self.log if log is None else log):
-            outcomes.append(self.engines[family].process(event, partition, offset))
+        for n, first in enumerate(range(0, len(entries), batch)):
+            for family, partition, offset, event in entries[first : first + batch]:
+                outcomes.append(self.engines[family].stage(event, partition, offset))
+            for engine in self.engines.values():
+                engine.write()
             # Flush now and then, as the worker's timer does: rows may leave memory between
             # two flushes, and their last value must still reach the database.
             if n % self.flush_every == 0:
@@ -75,10 +80,8 @@ class Harness:
                 row = engine.store.get(key)
                 if row is not None:
                     self.saved[(family, key)] = row
-            for key, row in engine.evicted.items():
-                self.saved[(family, key)] = row
             engine.dirty.clear()
-            engine.evicted.clear()
+            engine.release(set(engine.expired))
 
     def buckets_of(self, agreement_id: str) -> list[tuple[str, float, Aggregate]]:
         rows = []

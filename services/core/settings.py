@@ -60,6 +60,10 @@ class MetricsSettings(BaseSettings):
     agreements_file: Path = Path("deploy/agreements/demo.yaml")
     allowed_lateness_seconds: float = Field(default=3600.0, ge=0)
     flush_interval_seconds: float = Field(default=2.0, gt=0)
+    # An agent applies up to this many events, then writes each changed row once; a batch
+    # closes early when no more events come within the wait.
+    batch_max_events: int = Field(default=1000, ge=1)
+    batch_wait_seconds: float = Field(default=0.2, gt=0)
     snapshot_interval_seconds: float = Field(default=60.0, gt=0)
     snapshot_retention_days: float = Field(default=400.0, gt=0)
     broker_session_timeout_seconds: float = Field(default=30.0, gt=0)

@@ -53,9 +53,22 @@ class Instruments:
         )
         self.processing = Histogram(
             "slawatch_worker_processing_seconds",
-            "Time to apply one event to the state tables.",
+            "Time to apply one event to its batch's staged state (excludes the batch write).",
             ["family"],
             buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5),
+            registry=self.registry,
+        )
+        self.batch_events = Histogram(
+            "slawatch_worker_batch_events",
+            "Events per batch an agent applied before writing its state rows.",
+            ["family"],
+            buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500),
+            registry=self.registry,
+        )
+        self.state_writes = Counter(
+            "slawatch_worker_state_writes_total",
+            "State rows written (changelog messages), after batching.",
+            ["family"],
             registry=self.registry,
         )
         self.flushes = Counter(

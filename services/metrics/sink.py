@@ -38,7 +38,7 @@ def rows_to_save(
     positions: list[tuple[str, str, int, float]] = []
     family = engine.family.value
     for key in dirty:
-        row: Any = engine.store.get(key) or engine.evicted.get(key)
+        row: Any = engine.store.get(key)
         if row is None or row.get("p") not in owned:
             continue
         if key.startswith("b|"):
@@ -90,9 +90,9 @@ async def flush(
     instruments: Instruments,
 ) -> int:
     """Write the engine's dirty rows; on failure keep them dirty for the next flush."""
-    evicted = dict(engine.evicted)
-    dirty = set(engine.dirty) | set(evicted)
-    if not dirty:
+    expired = set(engine.expired)
+    dirty = set(engine.dirty)
+    if not dirty and not expired:
         return 0
     # The agent keeps running while we await the database: remember which version of each
     # row we saved, and keep a row dirty if it changed in the meantime.
@@ -110,8 +110,7 @@ async def flush(
         log.exception("flush of %d %s rows failed; retrying later", len(dirty), engine.family)
         return 0
     engine.dirty -= {k for k, v in saved_versions.items() if _version(engine, k) == v}
-    for key in evicted:  # evicted rows never change again
-        engine.evicted.pop(key, None)
+    engine.release(key for key in expired if _partition(engine, key) in owned)
     instruments.flushes.inc(len(buckets))
     return len(buckets)
 
@@ -119,3 +118,8 @@ async def flush(
 def _version(engine: Engine, key: str) -> int | None:
     row: Any = engine.store.get(key)
     return None if row is None else int(row["o"])
+
+
+def _partition(engine: Engine, key: str) -> int | None:
+    row: Any = engine.store.get(key)
+    return None if row is None else int(row["p"])

@@ -29,6 +29,7 @@ from services.metrics.app import Topology, create_topology
 from services.metrics.instruments import Instruments
 from services.metrics.observe import attach_histograms, update_gauges
 from services.metrics.sink import flush
+from services.metrics.table_store import TableStore
 
 log = logging.getLogger(__name__)
 
@@ -61,17 +62,24 @@ def build_worker(
     # read, up to date from the agreements topic (services/metrics/agreements_feed.py).
     feed = feed or make_feed(kafka, metrics)
     agreements = feed.agreements
+    stores = {family: TableStore(table) for family, table in topology.tables.items()}
     engines = {
         family: Engine(
             family,
-            topology.tables[family],
+            stores[family],
             agreements,
             Retention(lateness_seconds=metrics.allowed_lateness_seconds),
         )
         for family in Family
     }
     worker = Worker(topology, engines, agreements)
-    register_agents(topology, engines, worker.instruments)
+    register_agents(
+        topology,
+        engines,
+        worker.instruments,
+        metrics.batch_max_events,
+        metrics.batch_wait_seconds,
+    )
     attach_histograms(engines, worker.instruments, feed.clients)
     sessions = make_sessionmaker(make_engine(database))
     app = topology.app
@@ -91,6 +99,7 @@ def build_worker(
         for family, engine in engines.items():
             owned = owned_partitions(topology, family)
             await flush(engine, owned, sessions, worker.instruments)
+            await stores[family].publish()  # deletions of the expired rows `flush` saved
             topic = topology.sources[family].get_topic_name()
             highwater = {
                 tp.partition: app.consumer.highwater(tp)

@@ -61,6 +61,8 @@ DEFAULTS_KEPT = {
     "METRICS_ALLOWED_LATENESS_SECONDS": "a measurement rule (docs/kpis.md), same everywhere",
     "METRICS_FLUSH_INTERVAL_SECONDS": "freshness vs. write load, tuned in code",
     "METRICS_SNAPSHOT_INTERVAL_SECONDS": "the snapshot grid the API reads, tuned in code",
+    "METRICS_BATCH_MAX_EVENTS": "throughput vs. latency, measured by `make bench`",
+    "METRICS_BATCH_WAIT_SECONDS": "throughput vs. latency, measured by `make bench`",
     "METRICS_BROKER_SESSION_TIMEOUT_SECONDS": "Faust's default failure detection is fine",
     "AUTH_ENABLED": "API keys are required in every deployment",
     "AUTH_BOOTSTRAP_ADMIN_TOKEN": "a demo/first-setup secret; deployments create keys instead",

@@ -68,12 +68,17 @@ def compare(events: list, harness: Harness) -> int:
     return compared
 
 
-@given(seed=st.integers(0, 2**32 - 1), span=st.sampled_from([6.0, 30.0, 120.0]))
-def test_engine_matches_oracle(seed: int, span: float) -> None:
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    span=st.sampled_from([6.0, 30.0, 120.0]),
+    batch=st.sampled_from([1, 7, 64, 10_000]),
+)
+def test_engine_matches_oracle(seed: int, span: float, batch: int) -> None:
+    """Whatever the batch size the worker writes with, the figures are the oracle's."""
     events = parsed(generate(seed, HistorySpec(span_hours=span)))
     harness = Harness(PARAMS)
     harness.publish(events)
-    harness.consume()
+    harness.consume(batch=batch)
     assert compare(events, harness) > 0
 
 

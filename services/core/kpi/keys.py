@@ -26,6 +26,10 @@ def is_entity(key: str) -> bool:
     return key.startswith("e|")
 
 
+def is_bucket(key: str) -> bool:
+    return key.startswith("b|")
+
+
 def parse_bucket(key: str) -> tuple[str, int, str, float]:
     """(agreement_id, partition, granularity, start) of a bucket key."""
     _, agreement_id, partition, granularity, start = key.split("|")
