@@ -63,11 +63,11 @@ def _register(
             if family_of(parsed.type) is not family:
                 raise InvalidEvent(f"{parsed.type} does not belong on the {family} topic")
         except InvalidEvent as exc:
-            inst.events.labels(family.value, "invalid").inc()
+            inst.child(inst.events, family.value, "invalid").inc()
             return "invalid", exc.reason
         outcome = engine.stage(parsed, message.partition, message.offset)
-        inst.events.labels(family.value, outcome.value).inc()
-        inst.processing.labels(family.value).observe(time.perf_counter() - started)
+        inst.child(inst.events, family.value, outcome.value).inc()
+        inst.child(inst.processing, family.value).observe(time.perf_counter() - started)
         if outcome in REJECTED:
             return REJECTED[outcome], f"{outcome.value}: {parsed.event_id}"
         return None

@@ -7,6 +7,7 @@ per-process pipeline health, so scaling workers never duplicates a KPI series.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -37,6 +38,7 @@ class Instruments:
     # Last offset processed per (topic, partition), for the lag gauge.
     processed: dict[tuple[str, int], int] = field(default_factory=dict)
     lag_series: set[tuple[str, str]] = field(default_factory=set)
+    _children: dict[tuple[int, tuple[str, ...]], Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.events = Counter(
@@ -127,16 +129,26 @@ class Instruments:
             registry=self.registry,
         )
 
+    def child(self, metric: Any, *labels: str) -> Any:
+        """`metric.labels(*labels)`, cached: the event path calls it several times per event.
+
+        Only for series never removed (the lag series are removed, and not cached)."""
+        key = (id(metric), labels)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*labels)
+        return found
+
     def observe_fact(self, agreement: str, client: str, priority: str, fact: Fact) -> None:
         """Record a newly counted item in its distribution (corrections are not undone)."""
         if fact.kind is FactKind.FIRST_RESPONSE:
-            self.first_response.labels(agreement, client, priority).observe(fact.value)
+            self.child(self.first_response, agreement, client, priority).observe(fact.value)
         elif fact.kind is FactKind.RESOLUTION:
-            self.resolution.labels(agreement, client, priority).observe(fact.value)
+            self.child(self.resolution, agreement, client, priority).observe(fact.value)
         elif fact.kind is FactKind.HANDLED_CALL:
-            self.handle.labels(agreement, client).observe(fact.value)
+            self.child(self.handle, agreement, client).observe(fact.value)
         elif fact.kind is FactKind.CALL_OUTCOME and fact.flag and not fact.short:
-            self.answer_wait.labels(agreement, client).observe(fact.value)
+            self.child(self.answer_wait, agreement, client).observe(fact.value)
 
     def forget_partitions(self, topic: str, owned: set[int]) -> None:
         """Drop lag series of partitions this process no longer owns (no stale series)."""

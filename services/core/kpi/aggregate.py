@@ -56,8 +56,11 @@ class Aggregate:
         self.sums[name] = self.sums.get(name, 0.0) + amount
 
     def _sketch(self, name: str, value: float, sign: int) -> None:
-        self.sketches.setdefault(name, Sketch()).add(value, sign)
-        if self.sketches[name].count == 0:
+        sketch = self.sketches.get(name)
+        if sketch is None:
+            sketch = self.sketches[name] = Sketch()
+        sketch.add(value, sign)
+        if sketch.is_empty:
             del self.sketches[name]
 
     def _duration(self, prefix: str, fact: Fact, sign: int, within: str | None) -> None:

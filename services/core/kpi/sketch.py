@@ -54,6 +54,10 @@ class Sketch:
             self._bins[key] = self._bins.get(key, 0) + count
 
     @property
+    def is_empty(self) -> bool:
+        return not self._bins  # zero counts are never stored
+
+    @property
     def count(self) -> int:
         return sum(self._bins.values())
 

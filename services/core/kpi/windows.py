@@ -8,6 +8,7 @@ in zones whose offset is not a whole number of hours. See docs/kpis.md, "Windows
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable
@@ -78,14 +79,31 @@ def periods_of(instant: float, zone: ZoneInfo) -> dict[str, str]:
 current_periods = periods_of
 
 
+def _period_starts_exact(instant: float, zone: ZoneInfo) -> tuple[float, float, float]:
+    """(month start, quarter start, end of the month) of `instant` in `zone`."""
+    periods = periods_of(instant, zone)
+    month_start, month_end = period_bounds(periods["month"], zone)
+    return month_start, period_bounds(periods["quarter"], zone)[0], month_end
+
+
+@functools.lru_cache(maxsize=8192)
+def _period_starts_of_minute(minute: int, zone: ZoneInfo) -> tuple[float, float, float]:
+    return _period_starts_exact(minute * MINUTE, zone)
+
+
 def buckets_for(instant: float, zone: ZoneInfo) -> list[tuple[str, float]]:
     """Every (granularity, bucket start) an item attributed at `instant` is counted in."""
-    periods = periods_of(instant, zone)
+    # Calendar arithmetic is the engine's hottest path: cache it per UTC minute, and fall
+    # back to the exact computation when a month boundary falls inside that minute (only
+    # zones with offsets in seconds, i.e. before 1972).
+    month, quarter, month_end = _period_starts_of_minute(int(instant // MINUTE), zone)
+    if instant >= month_end:
+        month, quarter, _ = _period_starts_exact(instant, zone)
     return [
         ("minute", _floor(instant, MINUTE)),
         ("hour", _floor(instant, HOUR)),
-        ("month", period_bounds(periods["month"], zone)[0]),
-        ("quarter", period_bounds(periods["quarter"], zone)[0]),
+        ("month", month),
+        ("quarter", quarter),
     ]
 
 
