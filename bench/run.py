@@ -59,9 +59,8 @@ async def main() -> dict[str, Any]:
         await worker.wait_ready()
         # The events are already on the topics: the worker starts with a full backlog.
         say("worker ready")
-        cpu_before = worker.cpu_seconds()
-        worker_seconds = await worker.time_to_process(len(events))
-        worker_cpu = worker.cpu_seconds() - cpu_before
+        timing = await worker.time_to_process(len(events))
+        worker_seconds, worker_cpu = timing.seconds, timing.cpu_seconds
         say(f"worker processed them in {worker_seconds:.1f}s")
         batches = worker.metric_total("slawatch_worker_batch_events_count")
         writes = worker.metric_total("slawatch_worker_state_writes_total")

@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -21,6 +22,12 @@ from services.core.db.session import make_sessionmaker
 
 ROOT = Path(__file__).parents[1]
 PROMETHEUS_PORT = 9190
+
+
+@dataclass(frozen=True)
+class Timing:
+    seconds: float
+    cpu_seconds: float
 
 
 class BenchWorker:
@@ -104,26 +111,29 @@ class BenchWorker:
                 raise RuntimeError(f"worker did not start; see {self.dir / 'worker.log'}")
             await asyncio.sleep(0.2)
 
-    async def time_to_process(self, total: int, limit_seconds: float = 900) -> float:
-        """Seconds the worker takes for `total` events, from its first processed event.
+    async def time_to_process(self, total: int, limit_seconds: float = 900) -> Timing:
+        """Wall and CPU seconds the worker takes for `total` events, from its first one.
 
         Every poll makes the worker render all its series, which costs it CPU, so polls are
         a second apart: the start is extrapolated back and the end interpolated between the
         last two polls, at the rate measured between them.
         """
         deadline = time.monotonic() + limit_seconds
-        first: tuple[float, float] | None = None
+        first: tuple[float, float, float] | None = None
         previous: tuple[float, float] | None = None
         while True:
             count = self.processed()
-            now = time.perf_counter()
+            now, cpu = time.perf_counter(), self.cpu_seconds()
             if first is None and count > 0:
-                first = (now, count)
+                first = (now, count, cpu)
             if count >= total and first is not None and previous is not None:
                 end = previous[0] + (now - previous[0]) * (total - previous[1]) / (
                     count - previous[1]
                 )
-                return (end - first[0]) * total / max(total - first[1], 1)
+                scale = total / max(total - first[1], 1)
+                # CPU is read at the polls only: scale it to the events between them.
+                cpu_scale = total / max(count - first[1], 1)
+                return Timing((end - first[0]) * scale, (cpu - first[2]) * cpu_scale)
             if count >= total:
                 raise RuntimeError("too few events to time; raise BENCH_EVENTS")
             if time.monotonic() > deadline:

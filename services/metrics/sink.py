@@ -64,14 +64,18 @@ def open_ticket_changes(
     deletes: list[tuple[str, str]] = []
     if engine.family is not Family.TICKETS:
         return upserts, deletes
+    agreements = engine.agreements
+    slashed = [a for a in agreements if "/" in a]
     for key in dirty:
         row: Any = engine.store.get(key)
         if not keys.is_entity(key) or row is None or row.get("p") not in owned:
             continue
         entity = key[len(keys.entity("")) :]
-        agreement_id = max(
-            (a for a in engine.agreements if entity.startswith(f"{a}/")), key=len, default=None
-        )
+        agreement_id: str | None = entity.split("/", 1)[0]
+        if slashed or agreement_id not in agreements:  # the rare case: search all ids
+            agreement_id = max(
+                (a for a in agreements if entity.startswith(f"{a}/")), key=len, default=None
+            )
         if agreement_id is None:
             continue
         ticket_id = entity[len(agreement_id) + 1 :]

@@ -9,8 +9,12 @@ from typing import Any
 import pytest
 
 from services.core.agreements import load_measurement_params
+from services.core.kpi.engine import Engine
 from services.core.kpi.entities import TYPE_RANK, EntityEvent, event_order
 from services.core.kpi.open_tickets import OpenTicket, open_ticket_view
+from services.core.kpi.retention import Retention
+from services.core.topics import Family
+from services.metrics.sink import open_ticket_changes
 
 PARAMS = load_measurement_params(Path(__file__).parents[2] / "deploy/agreements/demo.yaml")
 ACME = PARAMS["acme-helpdesk"]  # Berlin, Mon-Thu 08-18; high: FRT 1 h, resolution 24 h
@@ -96,3 +100,28 @@ def test_a_reopened_ticket_runs_a_new_resolution_cycle() -> None:
 
 def test_events_before_the_creation_arrives_show_nothing() -> None:
     assert view(AGENT_REPLY) is None
+
+
+def _ticket_row(agreement_id: str, ticket_id: str) -> tuple[str, dict[str, Any]]:
+    created = ev(0, "ticket.created", priority="normal")
+    return f"e|{agreement_id}/{ticket_id}", {"p": 0, "o": 1, "ev": [created], "facts": []}
+
+
+@pytest.mark.parametrize(
+    ("agreement_ids", "entity", "expected"),
+    [
+        (["acme", "globex"], ("acme", "T-1"), ("acme", "T-1")),
+        (["acme"], ("acme", "eu/T-1"), ("acme", "eu/T-1")),  # a ticket id with a slash
+        (["acme", "acme/eu"], ("acme/eu", "T-1"), ("acme/eu", "T-1")),  # longest id wins
+        (["globex"], ("acme", "T-1"), None),  # agreement no longer known
+    ],
+)
+def test_the_sink_finds_the_agreement_of_a_ticket_row(
+    agreement_ids: list[str], entity: tuple[str, str], expected: tuple[str, str] | None
+) -> None:
+    agreements = {a: GLOBEX.model_copy(update={"agreement_id": a}) for a in agreement_ids}
+    key, row = _ticket_row(*entity)
+    engine = Engine(Family.TICKETS, {key: row}, agreements, Retention())
+    upserts, deletes = open_ticket_changes(engine, {0}, [key])
+    assert deletes == []
+    assert [(u.agreement_id, u.ticket_id) for u in upserts] == ([expected] if expected else [])

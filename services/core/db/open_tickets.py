@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, or_, select, tuple_
+from sqlalchemy import Table, delete, func, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -57,7 +57,7 @@ async def upsert_open_tickets(session: AsyncSession, rows: Iterable[OpenTicketRo
     params = [_params(by_key[key]) for key in sorted(by_key)]  # key order: no deadlocks
     if not params:
         return
-    stmt = insert(OpenTicketRecord)
+    stmt = insert(cast(Table, OpenTicketRecord.__table__))  # Core executemany, see upsert_buckets
     columns = [name for name in params[0] if name not in ("agreement_id", "ticket_id")]
     stmt = stmt.on_conflict_do_update(
         index_elements=["agreement_id", "ticket_id"],
