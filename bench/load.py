@@ -6,9 +6,12 @@ import asyncio
 import json
 import math
 import random
+import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -84,6 +87,30 @@ async def bare_consume(bootstrap: str, prefix: str, count: int) -> float:
         return time.perf_counter() - started
     finally:
         await consumer.stop()
+
+
+async def faust_floor(prefix: str, count: int, limit_seconds: float = 600) -> float:
+    """Seconds a stateless Faust app takes to read and parse `count` events (bench/faust_floor)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        result = Path(tmp) / "floor.json"
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.faust_floor",
+            prefix,
+            str(count),
+            str(result),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        try:
+            await asyncio.wait_for(proc.wait(), limit_seconds)
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+        if not result.is_file():
+            raise RuntimeError(f"the Faust floor app exited ({proc.returncode}) without a result")
+        return float(json.loads(result.read_text())["seconds"])
 
 
 def _stamp(at: float) -> str:

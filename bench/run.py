@@ -48,6 +48,8 @@ async def main() -> dict[str, Any]:
     say(f"published in {publish_seconds:.1f}s")
     bare_seconds = await load.bare_consume(bootstrap, prefix, len(events))
     say(f"bare consumer read them in {bare_seconds:.2f}s")
+    floor_seconds = await load.faust_floor(prefix, len(events))
+    say(f"a stateless Faust app read and parsed them in {floor_seconds:.2f}s")
 
     probe_agreement = f"{prefix}-probe"
     memory_agreement = f"{prefix}-memory"
@@ -77,6 +79,7 @@ async def main() -> dict[str, Any]:
 
     bare_rate = len(events) / bare_seconds
     worker_rate = len(events) / worker_seconds
+    floor_rate = len(events) / floor_seconds
     result = {
         "machine": {"cpus": os.cpu_count()},
         "events": len(events),
@@ -86,6 +89,10 @@ async def main() -> dict[str, Any]:
         "bare_consumer_events_per_second": round(bare_rate),
         "worker_events_per_second": round(worker_rate),
         "worker_to_bare_ratio": round(worker_rate / bare_rate, 4),
+        # A Faust app reading and parsing the same events with no state: Faust's own cost.
+        "faust_floor_events_per_second": round(floor_rate),
+        "faust_floor_to_bare_ratio": round(floor_rate / bare_rate, 4),
+        "worker_to_faust_floor_ratio": round(worker_rate / floor_rate, 4),
         # What bounds the worker: how many events share a batch, and how many state rows
         # (changelog messages) each event costs after batching.
         # CPU the worker used per event: unlike the rate, barely moved by other load.
