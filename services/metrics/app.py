@@ -9,13 +9,19 @@ the changelog anyway and standbys would double the memory per worker.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import faust
+from faust.transport.drivers import aiokafka as aiokafka_driver
+from faust.types import TP
 
 from services.core.settings import KafkaSettings, MetricsSettings
 from services.core.topics import Family, deadletter_topic, topic_name
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -26,6 +32,54 @@ class Topology:
     sources: dict[Family, Any]
     tables: dict[Family, Any]
     deadletter: Any
+
+
+class RewindingConsumer(aiokafka_driver.Consumer):
+    """Faust's Kafka consumer whose "seek to committed" also rewinds never-committed partitions.
+
+    Works around lost records in faust-streaming 0.15.3 with aiokafka 0.14.0. A fetch still in
+    flight when a rebalance starts filters on Faust's live set of active partitions; the
+    rebalance pauses every partition, the set becomes empty, and aiokafka takes an empty filter
+    as "every partition". When the first records of the new assignment arrive, that fetch
+    returns them and the positions move past them. Faust drops them (the flow is stopped) and
+    counts on `perform_seek` to read them again from the committed offsets, but aiokafka's
+    `seek_to_committed` leaves a partition without a committed offset where it is. A partition
+    whose owner died before its first commit was then never processed by the survivor: after
+    the takeover it "consumed nothing more" and its figures stayed incomplete.
+
+    Such partitions (no committed offset, or 0) are reset to the beginning here, which is what
+    `consumer_auto_offset_reset="earliest"` means for them. Records read again are replays,
+    which the engine recognises by their offsets.
+    """
+
+    async def seek_to_committed(self) -> Mapping[TP, int]:
+        committed = await super().seek_to_committed()
+        if self.app.conf.consumer_auto_offset_reset != "earliest":
+            return committed
+        # Only the topics the agents read and commit (not changelogs, not the leader topic).
+        uncommitted = sorted(
+            (
+                tp
+                for tp, offset in committed.items()
+                if not offset and self.app.topics.acks_enabled_for(tp.topic)
+            ),
+            key=lambda tp: (tp.topic, tp.partition),
+        )
+        if uncommitted:
+            log.info(
+                "no committed offset: reading from the beginning of %s",
+                ", ".join(f"{tp.topic}[{tp.partition}]" for tp in uncommitted),
+            )
+            await self._thread.seek_to_beginning(
+                *(aiokafka_driver.ensure_aiokafka_TP(tp) for tp in uncommitted)
+            )
+        return committed
+
+
+class RewindingTransport(aiokafka_driver.Transport):
+    """The aiokafka transport with `RewindingConsumer`."""
+
+    Consumer = RewindingConsumer
 
 
 def broker_url(bootstrap_servers: str) -> str:
@@ -51,6 +105,8 @@ def create_topology(kafka: KafkaSettings, metrics: MetricsSettings) -> Topology:
         value_serializer="raw",
         key_serializer="raw",
     )
+    # Before anything (topics, agents) builds on the default transport; see RewindingConsumer.
+    app.transport = RewindingTransport(app.conf.broker_consumer, app)
     sources = {
         family: app.topic(
             topic_name(kafka.topic_prefix, family),
