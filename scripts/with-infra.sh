@@ -18,7 +18,8 @@ trap 'exit 130' INT TERM
 
 for svc in kafka postgres; do
     if ! "scripts/infra/$svc.sh" status >/dev/null 2>&1; then
-        "scripts/infra/$svc.sh" start
+        # A broker started here is stopped after the command: nothing on it is worth keeping.
+        KAFKA_FRESH=1 "scripts/infra/$svc.sh" start
         started+=("$svc")
     fi
 done

@@ -6,6 +6,7 @@
 # Usage: scripts/infra/kafka.sh {fetch|start|stop|status}
 #   KAFKA_BOOTSTRAP_SERVERS  set => an external cluster is used; start/stop do nothing
 #   KAFKA_PORT (19092), KAFKA_CONTROLLER_PORT (19093), KAFKA_HEAP_OPTS,
+#   KAFKA_FRESH=1 (start with no topics: scripts/with-infra.sh, whose broker lives one run),
 #   SLAWATCH_RUN (<repo>/.run), SLAWATCH_CACHE (~/.cache/slawatch),
 #   SLAWATCH_MAVEN_REPO (Maven Central), JAVA_HOME
 # status exits 0 when a broker answers, 3 when none does.
@@ -271,6 +272,12 @@ cmd_start() {
         check_java "$java"
         cmd_fetch
         write_config
+        if [[ "${KAFKA_FRESH:-0}" == 1 && -d "$LOG_DIRS" ]]; then
+            # Test runs create topics under unique names; kept across runs they pile up
+            # until the broker needs minutes to load them.
+            log "KAFKA_FRESH=1: removing the topics of earlier runs in $LOG_DIRS"
+            rm -rf "$LOG_DIRS"
+        fi
         format_storage "$java"
         log "starting Kafka $KAFKA_VERSION on $BOOTSTRAP (data in $DATA_DIR)"
         : >"$OUT_FILE"
