@@ -7,6 +7,7 @@ are not possible under asyncio.
 
 from __future__ import annotations
 
+import orjson
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -24,7 +25,15 @@ def make_engine(settings: DatabaseSettings) -> AsyncEngine:
         pool_size=settings.database_pool_size,
         # A restarted PostgreSQL leaves dead connections in the pool; test them on checkout.
         pool_pre_ping=True,
+        # Bucket aggregates are JSONB: the worker saves thousands a second, the API reads
+        # them back for every figure, so encode and decode them with orjson.
+        json_serializer=_json_dumps,
+        json_deserializer=orjson.loads,
     )
+
+
+def _json_dumps(value: object) -> str:
+    return orjson.dumps(value).decode()
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
