@@ -37,6 +37,19 @@ def build() -> Json:
     p50 = (LATENCY.format(q=0.5), "p50 {{family}}")
     p99 = (LATENCY.format(q=0.99), "p99 {{family}}")
     g.add(12, 8, timeseries("Processing time per event", p50, p99, unit="s"))
+    # What a batch saves: events per batch, and state rows (changelog messages) per event.
+    batch = (
+        "sum by (family) (rate(slawatch_worker_batch_events_sum[$__rate_interval]))"
+        " / sum by (family) (rate(slawatch_worker_batch_events_count[$__rate_interval]))",
+        "{{family}}",
+    )
+    g.add(12, 8, timeseries("Events per batch", batch))
+    rows = (
+        "sum by (family) (rate(slawatch_worker_state_writes_total[$__rate_interval]))"
+        f" / sum by (family) ({EVENTS.format(sel='')})",
+        "{{family}}",
+    )
+    g.add(12, 8, timeseries("State rows written per event", rows))
 
     g.row("Kafka")
     lag = ("max by (topic, partition) (slawatch_worker_consumer_lag)", "{{topic}}[{{partition}}]")
