@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.api.problems import ProblemError, problem_response
+from services.core.http.problems import ProblemError, problem_response
 
 MAX_BODY_BYTES = 1_000_000
 

@@ -1,8 +1,8 @@
 """From a request's token to a `Principal`: the logic the API and ingest share.
 
-Each service wraps this in a FastAPI dependency and turns the exceptions into its own
-problem answers (401, 503). The key store is a function, so services pass their database
-lookup and tests an in-memory one.
+services/core/http/auth.py wraps this in the FastAPI dependency both services use, which
+turns the exceptions into problem answers (401, 503). The key store is a function, so
+services pass their database lookup and tests an in-memory one.
 """
 
 from __future__ import annotations

@@ -17,9 +17,9 @@ from fastapi.openapi.utils import get_openapi
 from services.core.auth import Authenticator, KeyLookup
 from services.core.db.api_keys import key_lookup
 from services.core.db.session import make_engine, make_sessionmaker
+from services.core.http.problems import Problem, install_problem_handlers, problem_media_type
 from services.core.kafka_admin import ensure_topics, event_topics
 from services.core.settings import DatabaseSettings, IngestSettings, KafkaSettings, SecuritySettings
-from services.ingest.problems import Problem, install_problem_handlers
 from services.ingest.publisher import EventPublisher, KafkaEventPublisher
 from services.ingest.routes import build_router, event_components
 
@@ -86,8 +86,10 @@ def _document_raw_bodies(app: FastAPI) -> None:
                 description=app.description,
                 routes=app.routes,
             )
+            problem_media_type(schema)  # error answers are problem+json, not the route's JSON
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             components.update(event_components())
+            # Pydantic's own schema: FastAPI's copy of `Problem` leaves out its null defaults.
             components["Problem"] = Problem.model_json_schema()
             app.openapi_schema = schema
         return app.openapi_schema

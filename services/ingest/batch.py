@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterable
+from http import HTTPStatus
 from typing import Any
 
 from pydantic import BaseModel
 
 from services.core.events import EventBase, InvalidEvent, parse_event
-from services.ingest.problems import ProblemError
+from services.core.http.problems import ProblemError
 
 
 class Rejection(BaseModel):
@@ -47,7 +48,8 @@ async def read_limited(
 
 
 def _too_large(limit: int) -> ProblemError:
-    return ProblemError(413, f"request body exceeds {limit} bytes", "body-too-large")
+    detail = f"request body exceeds {limit} bytes"
+    return ProblemError(413, HTTPStatus(413).phrase, detail, "body-too-large")
 
 
 def _no_constants(name: str) -> Any:
@@ -60,13 +62,17 @@ def decode_items(body: bytes, max_events: int) -> list[Any]:
         # NaN and Infinity are Python extensions, not JSON; deep nesting exhausts the stack.
         data = json.loads(body, parse_constant=_no_constants)
     except (ValueError, RecursionError) as exc:
-        raise ProblemError(400, f"body is not valid JSON: {exc}", "malformed-json") from None
+        detail = f"body is not valid JSON: {exc}"
+        raise ProblemError(400, HTTPStatus(400).phrase, detail, "malformed-json") from None
     items = data if isinstance(data, list) else [data]
     if not items:
-        raise ProblemError(422, "the batch is empty: send 1 or more events", "empty-batch")
+        detail = "the batch is empty: send 1 or more events"
+        raise ProblemError(422, HTTPStatus(422).phrase, detail, "empty-batch")
     if len(items) > max_events:
         detail = f"the batch has {len(items)} events; at most {max_events} per request"
-        raise ProblemError(413, detail, "batch-too-large", max_batch_events=max_events)
+        raise ProblemError(
+            413, HTTPStatus(413).phrase, detail, "batch-too-large", max_batch_events=max_events
+        )
     return items
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -16,9 +17,9 @@ from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
 
 from services.core.events import Event
+from services.core.http.problems import ProblemError, problem_responses
 from services.core.settings import IngestSettings
 from services.ingest.batch import IngestResult, decode_items, read_limited, validate_items
-from services.ingest.problems import ProblemError, problem_responses
 from services.ingest.publisher import EventPublisher, PublishError
 from services.ingest.security import PUBLISHER
 
@@ -95,12 +96,14 @@ def build_router(settings: IngestSettings, publisher: EventPublisher) -> APIRout
                 # consumers drop any copy that did get through by its event_id.
                 detail = "the events could not be stored; retry the request"
                 headers = {"Retry-After": "1"}
-                raise ProblemError(503, detail, "broker-unavailable", headers=headers) from exc
+                raise ProblemError(
+                    503, HTTPStatus(503).phrase, detail, "broker-unavailable", headers=headers
+                ) from exc
         result = IngestResult(accepted=[e.event_id for e in events], rejected=rejected)
         if rejected:
             detail = f"{len(rejected)} of {len(rejected) + len(events)} events rejected"
             raise ProblemError(
-                422, detail, "invalid-events", title="Invalid events", **result.model_dump()
+                422, "Invalid events", detail, "invalid-events", **result.model_dump()
             )
         return JSONResponse(result.model_dump(), status_code=202)
 
@@ -113,7 +116,8 @@ def build_router(settings: IngestSettings, publisher: EventPublisher) -> APIRout
     )
     async def readyz() -> dict[str, str]:
         if not await publisher.ready():
-            raise ProblemError(503, "the Kafka producer is not connected", "not-ready")
+            detail = "the Kafka producer is not connected"
+            raise ProblemError(503, HTTPStatus(503).phrase, detail, "not-ready")
         return {"status": "ready"}
 
     return router

@@ -14,8 +14,8 @@ from fastapi import FastAPI
 
 from services.api.deps import get_session
 from services.api.main import create_app
-from services.api.problems import ProblemError
 from services.core.db.kpi_reader import Bucket, KpiReader
+from services.core.http.problems import ProblemError
 from services.core.security import Role
 from services.core.settings import ApiSettings, DatabaseSettings, KafkaSettings
 from tests.auth import ADMIN, MemoryKeys

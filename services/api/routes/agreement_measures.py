@@ -12,10 +12,11 @@ from fastapi import APIRouter, Body, Path, Response
 
 from services.api.agreement_schemas import MEASURE_EXAMPLE
 from services.api.deps import CatalogDep, SessionDep
-from services.api.problems import ProblemError, problem_responses
+from services.api.problems import problem_responses
 from services.api.routes.agreement_common import change_problems, stored_or_404, written
 from services.core import agreement_changes as changes
 from services.core.agreement_model import ImprovementMeasure
+from services.core.http.problems import ProblemError
 
 router = APIRouter(tags=["agreements"])  # included by routes/agreements.py, under /v1
 AgreementId = Annotated[str, Path(examples=["acme-helpdesk"])]

@@ -19,7 +19,7 @@ from services.api.agreement_schemas import (
     TargetPatch,
 )
 from services.api.deps import CatalogDep, SessionDep
-from services.api.problems import ProblemError, problem_responses
+from services.api.problems import problem_responses
 from services.api.routes import agreement_measures
 from services.api.routes.agreement_common import (
     change_problems,
@@ -30,6 +30,7 @@ from services.api.routes.agreement_common import (
 from services.core import agreement_changes as changes
 from services.core.agreement_model import AgreementInput
 from services.core.db import agreements_repo as repo
+from services.core.http.problems import ProblemError
 
 router = APIRouter(prefix="/v1", tags=["agreements"])
 router.include_router(agreement_measures.router)  # one router for main.py to include

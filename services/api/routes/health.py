@@ -14,9 +14,10 @@ from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from services.api.deps import RuntimeDep, SessionDep
-from services.api.problems import ProblemError, problem_responses
+from services.api.problems import problem_responses
 from services.api.schemas import HealthOut
 from services.core.db.repository import ping
+from services.core.http.problems import ProblemError
 
 router = APIRouter(tags=["operations"])
 PROBE_TIMEOUT_SECONDS = 2.0

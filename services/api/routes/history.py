@@ -18,8 +18,9 @@ from fastapi import APIRouter, Path, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
 from services.api.deps import AgreementsDep, SessionDep
-from services.api.problems import ProblemError, problem_responses
+from services.api.problems import problem_responses
 from services.core.db.repository import SnapshotRow, read_snapshots
+from services.core.http.problems import ProblemError
 from services.core.kpi.figures import FIGURE_NAMES
 from services.core.kpi.windows import ROLLING_WINDOWS, period_bounds
 

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Path, Query
 from pydantic import AwareDatetime
 
 from services.api.deps import AgreementsDep, ReaderDep
-from services.api.problems import ProblemError, problem_responses
+from services.api.problems import problem_responses
 from services.api.schemas import AgreementOut, KpisOut
 from services.api.security import ScopeDep
 from services.core.db.kpi_reader import agreement_kpis
+from services.core.http.problems import ProblemError
 from services.core.kpi.windows import period_bounds
 
 router = APIRouter(prefix="/v1", tags=["kpis"])

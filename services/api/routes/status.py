@@ -15,7 +15,7 @@ from pydantic import AwareDatetime
 
 from services.api.catalog import AgreementInfo
 from services.api.deps import AgreementsDep, Runtime, RuntimeDep, SessionDep
-from services.api.problems import ProblemError, problem_responses
+from services.api.problems import problem_responses
 from services.api.routes.agreement_common import unknown_agreement
 from services.api.security import ScopeDep
 from services.api.sla_status import STATUS_RANK, AgreementSla
@@ -26,6 +26,7 @@ from services.api.status_schemas import (
     StatusLineOut,
 )
 from services.core.db.sla_status_repo import read_changes
+from services.core.http.problems import ProblemError
 
 router = APIRouter(prefix="/v1", tags=["sla"])
 AgreementId = Annotated[str, Path(examples=["acme-helpdesk"])]

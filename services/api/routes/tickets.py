@@ -14,9 +14,10 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from services.api.deps import AgreementsDep, SessionDep
-from services.api.problems import ProblemError, problem_responses
+from services.api.problems import problem_responses
 from services.core.db.open_tickets import OpenTicketRow, open_tickets_due
 from services.core.db.repository import stream_time
+from services.core.http.problems import ProblemError
 
 router = APIRouter(prefix="/v1", tags=["tickets"])
 Reason = Literal["first_response", "resolution"]
