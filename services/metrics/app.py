@@ -10,7 +10,7 @@ the changelog anyway and standbys would double the memory per worker.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,20 @@ class Topology:
     sources: dict[Family, Any]
     tables: dict[Family, Any]
     deadletter: Any
+
+
+def partitions_to_rewind(
+    committed: Mapping[TP, int | None], is_source: Callable[[str], bool]
+) -> list[TP]:
+    """The source partitions without a committed offset, in a stable order."""
+    return sorted(
+        (
+            tp
+            for tp, offset in committed.items()
+            if (offset is None or offset <= 0) and is_source(tp.topic)
+        ),
+        key=lambda tp: (tp.topic, tp.partition),
+    )
 
 
 class RewindingConsumer(aiokafka_driver.Consumer):
@@ -57,14 +71,7 @@ class RewindingConsumer(aiokafka_driver.Consumer):
         if self.app.conf.consumer_auto_offset_reset != "earliest":
             return committed
         # Only the topics the agents read and commit (not changelogs, not the leader topic).
-        uncommitted = sorted(
-            (
-                tp
-                for tp, offset in committed.items()
-                if not offset and self.app.topics.acks_enabled_for(tp.topic)
-            ),
-            key=lambda tp: (tp.topic, tp.partition),
-        )
+        uncommitted = partitions_to_rewind(committed, self.app.topics.acks_enabled_for)
         if uncommitted:
             log.info(
                 "no committed offset: reading from the beginning of %s",
