@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import re
 import time
 from pathlib import Path
 
@@ -88,6 +89,19 @@ async def wait_for_oracle(engine: AsyncEngine, params: dict, events: list, worke
         await asyncio.sleep(1.0)
     logs = "\n---\n".join(w.log_tail() for w in workers)
     pytest.fail(f"figures never matched the oracle: {problems[:5]}\nworker logs:\n{logs}")
+
+
+OWNS_PARTITIONS = re.compile(r"owns partitions \[\d")
+
+
+async def wait_until_both_own_partitions(*workers: WorkerProcess) -> None:
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while time.monotonic() < deadline:
+        if all(OWNS_PARTITIONS.search(w.log_path.read_text(errors="replace")) for w in workers):
+            return
+        await asyncio.sleep(0.5)
+    logs = "\n---\n".join(w.log_tail() for w in workers)
+    pytest.fail(f"the workers did not share the partitions:\n{logs}")
 
 
 @pytest.fixture
@@ -175,7 +189,10 @@ async def test_sigkilled_worker_is_replaced_without_loss_or_double_count(
     await create_topics(kafka_bootstrap, topic_prefix, 4)
     first, second = spawn("w1"), spawn("w2")
     await produce(kafka_bootstrap, topic_prefix, events[:half])
-    await asyncio.sleep(8)  # both workers joined and processing
+    # Kill only once both own partitions (the partitions are shared) and have had a moment
+    # to process: a worker that never got a partition would make the takeover trivial.
+    await wait_until_both_own_partitions(first, second)
+    await asyncio.sleep(3)
     first.kill()
     await produce(kafka_bootstrap, topic_prefix, events[half:])
     await wait_for_oracle(db_engine, params, events, [first, second])
