@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import load
-from bench.worker import BenchWorker
+from bench.worker import BenchWorker, Timing, time_to_process
 from services.core.kafka_admin import ensure_topics, event_topics
 from services.core.settings import DEFAULT_DATABASE_URL
 
@@ -27,6 +27,7 @@ EVENTS = int(os.environ.get("BENCH_EVENTS", "60000"))
 AGREEMENTS = int(os.environ.get("BENCH_AGREEMENTS", "20"))
 OPEN_TICKETS = int(os.environ.get("BENCH_OPEN_TICKETS", "20000"))
 PROBES = int(os.environ.get("BENCH_PROBES", "30"))
+SCALE_WORKERS = int(os.environ.get("BENCH_SCALE_WORKERS", "2"))
 PARTITIONS = 6
 
 
@@ -55,9 +56,8 @@ async def main() -> dict[str, Any]:
 
     probe_agreement = f"{prefix}-probe"
     memory_agreement = f"{prefix}-memory"
-    worker = BenchWorker(
-        prefix, [*agreement_ids, probe_agreement, memory_agreement], bootstrap, database_url
-    )
+    all_agreements = [*agreement_ids, probe_agreement, memory_agreement]
+    worker = BenchWorker(prefix, all_agreements, bootstrap, database_url)
     worker.start()
     try:
         await worker.wait_ready()
@@ -79,6 +79,8 @@ async def main() -> dict[str, Any]:
     finally:
         worker.stop()
 
+    scale_out = await measure_scale_out(prefix, all_agreements, bootstrap, database_url, events)
+
     bare_rate = len(events) / bare_seconds
     worker_rate = len(events) / worker_seconds
     floor_rate = len(events) / floor_seconds
@@ -98,6 +100,15 @@ async def main() -> dict[str, Any]:
         # What bounds the worker: how many events share a batch, and how many state rows
         # (changelog messages) each event costs after batching.
         # CPU the worker used per event: unlike the rate, barely moved by other load.
+        # SCALE_WORKERS workers of one consumer group on a copy of the same events, after the
+        # single worker; on this machine they share two cores with the broker and PostgreSQL.
+        "scale_out": {
+            "workers": SCALE_WORKERS,
+            "events_per_second": round(len(events) / scale_out.seconds) if scale_out else None,
+            "speedup_vs_one_worker": (
+                round(len(events) / scale_out.seconds / worker_rate, 2) if scale_out else None
+            ),
+        },
         "worker_cpu_ms_per_event": round(worker_cpu * 1000 / len(events), 3),
         "worker_events_per_batch": round(len(events) / max(batches, 1), 1),
         "worker_state_writes_per_event": round(writes / len(events), 2),
@@ -116,6 +127,43 @@ async def main() -> dict[str, Any]:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     return result
+
+
+async def measure_scale_out(
+    prefix: str, agreement_ids: list[str], bootstrap: str, database_url: str, events: list[Any]
+) -> Timing | None:
+    """Time SCALE_WORKERS workers of one consumer group on a copy of the events.
+
+    The copy goes to topics of its own, so the group reads exactly the events the single
+    worker read, and nothing else runs meanwhile.
+    """
+    if SCALE_WORKERS < 2:
+        return None
+    copy = f"{prefix}x"
+    await ensure_topics(bootstrap, event_topics(copy), PARTITIONS, 1)
+    await load.publish(bootstrap, copy, events)
+    group = [
+        BenchWorker(
+            copy,
+            agreement_ids,
+            bootstrap,
+            database_url,
+            app_id=f"slawatch-{copy}-{SCALE_WORKERS}",
+            index=i + 1,
+        )
+        for i in range(SCALE_WORKERS)
+    ]
+    for member in group:
+        member.start()
+    try:
+        for member in group:
+            await member.wait_ready()
+        timing = await time_to_process(group, len(events))
+        say(f"{SCALE_WORKERS} workers processed them in {timing.seconds:.1f}s")
+        return timing
+    finally:
+        for member in group:
+            member.stop()
 
 
 def run() -> None:

@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +32,20 @@ class Timing:
 
 
 class BenchWorker:
-    def __init__(self, prefix: str, agreement_ids: list[str], bootstrap: str, database_url: str):
+    """One metrics worker process; workers with the same `app_id` share the partitions."""
+
+    def __init__(
+        self,
+        prefix: str,
+        agreement_ids: list[str],
+        bootstrap: str,
+        database_url: str,
+        *,
+        app_id: str | None = None,
+        index: int = 0,
+    ):
         self.dir = Path(tempfile.mkdtemp(prefix="slawatch-bench-"))
+        self.port = PROMETHEUS_PORT + index
         agreements = self.dir / "agreements.yaml"
         targets = {"low": 28800, "normal": 14400, "high": 3600, "urgent": 900}
         agreements.write_text(
@@ -56,11 +69,11 @@ class BenchWorker:
             "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
             "KAFKA_TOPIC_PREFIX": prefix,
             "DATABASE_URL": database_url,
-            "METRICS_APP_ID": f"slawatch-{prefix}",
+            "METRICS_APP_ID": app_id or f"slawatch-{prefix}",
             "METRICS_AGREEMENTS_FILE": str(agreements),
             "METRICS_DATA_DIR": str(self.dir / "data"),
             "METRICS_FLUSH_INTERVAL_SECONDS": str(self.flush_interval),
-            "METRICS_PROMETHEUS_PORT": str(PROMETHEUS_PORT),
+            "METRICS_PROMETHEUS_PORT": str(self.port),
             "METRICS_BROKER_SESSION_TIMEOUT_SECONDS": "10",
         }
         self.engine = create_async_engine(database_url)
@@ -88,9 +101,7 @@ class BenchWorker:
     def metric_total(self, name: str) -> float:
         """Sum of the worker's samples named `name` over all labels; -1 if unreachable."""
         try:
-            with urllib.request.urlopen(
-                f"http://127.0.0.1:{PROMETHEUS_PORT}/metrics", timeout=2
-            ) as r:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=2) as r:
                 text = r.read().decode()
         except OSError:
             return -1.0
@@ -112,35 +123,7 @@ class BenchWorker:
             await asyncio.sleep(0.2)
 
     async def time_to_process(self, total: int, limit_seconds: float = 900) -> Timing:
-        """Wall and CPU seconds the worker takes for `total` events, from its first one.
-
-        Every poll makes the worker render all its series, which costs it CPU, so polls are
-        a second apart: the start is extrapolated back and the end interpolated between the
-        last two polls, at the rate measured between them.
-        """
-        deadline = time.monotonic() + limit_seconds
-        first: tuple[float, float, float] | None = None
-        previous: tuple[float, float] | None = None
-        while True:
-            count = self.processed()
-            now, cpu = time.perf_counter(), self.cpu_seconds()
-            if first is None and count > 0:
-                first = (now, count, cpu)
-            if count >= total and first is not None and previous is not None:
-                end = previous[0] + (now - previous[0]) * (total - previous[1]) / (
-                    count - previous[1]
-                )
-                scale = total / max(total - first[1], 1)
-                # CPU is read at the polls only: scale it to the events between them.
-                cpu_scale = total / max(count - first[1], 1)
-                return Timing((end - first[0]) * scale, (cpu - first[2]) * cpu_scale)
-            if count >= total:
-                raise RuntimeError("too few events to time; raise BENCH_EVENTS")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"worker processed {count} of {total} events")
-            if first is not None:
-                previous = (now, count)
-            await asyncio.sleep(1.0)
+        return await time_to_process([self], total, limit_seconds)
 
     async def wait_until_processed(self, total: int, limit_seconds: float = 900) -> None:
         deadline = time.monotonic() + limit_seconds
@@ -171,3 +154,36 @@ class BenchWorker:
 
     def peak_rss_bytes(self) -> int:
         return self._status("VmHWM")
+
+
+async def time_to_process(
+    workers: Sequence[BenchWorker], total: int, limit_seconds: float = 900
+) -> Timing:
+    """Wall and CPU seconds `workers` together take for `total` events, from the first one.
+
+    Every poll makes a worker render all its series, which costs it CPU, so polls are a
+    second apart: the start is extrapolated back and the end interpolated between the last
+    two polls, at the rate measured between them.
+    """
+    deadline = time.monotonic() + limit_seconds
+    first: tuple[float, float, float] | None = None
+    previous: tuple[float, float] | None = None
+    while True:
+        counts = [w.processed() for w in workers]
+        count = sum(max(c, 0) for c in counts)
+        now, cpu = time.perf_counter(), sum(w.cpu_seconds() for w in workers)
+        if first is None and count > 0:
+            first = (now, count, cpu)
+        if count >= total and first is not None and previous is not None:
+            end = previous[0] + (now - previous[0]) * (total - previous[1]) / (count - previous[1])
+            scale = total / max(total - first[1], 1)
+            # CPU is read at the polls only: scale it to the events between them.
+            cpu_scale = total / max(count - first[1], 1)
+            return Timing((end - first[0]) * scale, (cpu - first[2]) * cpu_scale)
+        if count >= total:
+            raise RuntimeError("too few events to time; raise BENCH_EVENTS")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"workers processed {count} of {total} events")
+        if first is not None:
+            previous = (now, count)
+        await asyncio.sleep(1.0)
