@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable
 
 import uvicorn
 from fastapi import FastAPI
@@ -36,6 +37,19 @@ from services.core.settings import (
     SecuritySettings,
 )
 from services.core.sla_status_events import SlaStatusPublisher
+
+log = logging.getLogger(__name__)
+# Each shutdown step gets this long: a broker or database that stopped answering must not
+# hold the process (an orchestrator would kill it anyway, with nothing closed).
+SHUTDOWN_STEP_SECONDS = 10.0
+
+
+async def _bounded(step: Awaitable[object], what: str) -> None:
+    try:
+        await asyncio.wait_for(step, SHUTDOWN_STEP_SECONDS)
+    except TimeoutError:
+        log.warning("shutdown: %s did not finish in %.0f s; going on", what, SHUTDOWN_STEP_SECONDS)
+
 
 DESCRIPTION = """Live KPI figures of customer-service agreements, computed from the buckets
 the metrics workers write. See docs/kpis.md for the definition of every figure."""
@@ -93,11 +107,10 @@ def create_app(
         finally:
             for task in tasks:
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            await catalog.close()
-            await status_events.close()
-            await engine.dispose()
+            await _bounded(asyncio.gather(*tasks, return_exceptions=True), "background tasks")
+            await _bounded(catalog.close(), "the agreement publisher")
+            await _bounded(status_events.close(), "the SLA status publisher")
+            await _bounded(engine.dispose(), "the database pool")
 
     app = FastAPI(title="slawatch API", version="1", description=DESCRIPTION, lifespan=lifespan)
     install_problem_handlers(app)
