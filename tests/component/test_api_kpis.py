@@ -3,52 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from prometheus_client.parser import text_string_to_metric_families
 
 from services.api.deps import Runtime
-from services.api.main import create_app
-from services.core.db.kpi_reader import Bucket, KpiReader
 from services.core.kpi.aggregate import Aggregate
 from services.core.kpi.windows import ROLLING_WINDOWS
-from services.core.settings import ApiSettings, DatabaseSettings, KafkaSettings
-from tests.auth import ADMIN, ADMIN_HEADERS
 from tests.component.api_scenario import (
     BOUNDS,
     EXPECTED,
     T,
     bucket_rows,
-    file_loader,
     write_agreements,
 )
+from tests.component.offline_api import MemoryReader, admin_client, offline_app, samples
 
 AGREEMENT, IDLE = "acme-helpdesk", "idle-desk"
-UNREACHABLE_DB = "postgresql+asyncpg://slawatch:slawatch@127.0.0.1:1/nowhere"
-
-
-class MemoryReader:
-    """`KpiReader` over lists, as the repository would return them."""
-
-    def __init__(self, stream_times: dict[str, float], buckets: dict[str, list[Bucket]]) -> None:
-        self.stream_times, self.buckets = stream_times, buckets
-
-    async def stream_time(self, agreement_id: str) -> float | None:
-        return self.stream_times.get(agreement_id)
-
-    async def load_buckets(
-        self, agreement_id: str, granularity: str, min_start: float, max_start: float
-    ) -> list[Bucket]:
-        return [
-            (g, start, agg)
-            for g, start, agg in self.buckets.get(agreement_id, [])
-            if g == granularity and min_start <= start <= max_start
-        ]
 
 
 @pytest.fixture
@@ -58,31 +32,14 @@ async def app(tmp_path: Path) -> AsyncIterator[FastAPI]:
         {AGREEMENT: T},
         {AGREEMENT: [(r.granularity, r.bucket_start, Aggregate.from_dict(r.data)) for r in rows]},
     )
-
-    @asynccontextmanager
-    async def open_reader() -> AsyncIterator[KpiReader]:
-        yield reader
-
-    application = create_app(
-        ApiSettings(),
-        DatabaseSettings(database_url=UNREACHABLE_DB),
-        KafkaSettings(bootstrap_servers="127.0.0.1:1"),
-        open_reader=open_reader,
-        refresh_interval_seconds=3600,
-        load_agreements=file_loader(write_agreements(tmp_path / "a.yaml", AGREEMENT, IDLE)),
-        agreements_refresh_seconds=3600,
-        security=ADMIN,
-    )
+    application = offline_app(write_agreements(tmp_path / "a.yaml", AGREEMENT, IDLE), reader)
     async with application.router.lifespan_context(application):
         yield application
 
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://api", headers=ADMIN_HEADERS
-    ) as http:
+    async with admin_client(app) as http:
         yield http
 
 
@@ -159,14 +116,6 @@ async def test_errors_are_problem_details(
     assert (problem["type"], problem["status"]) == (problem_type, status)
     assert problem["title"]
     assert problem["instance"] == path.split("?")[0]
-
-
-def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    return {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    }
 
 
 async def test_metrics_expose_the_cached_figures(app: FastAPI, client: httpx.AsyncClient) -> None:

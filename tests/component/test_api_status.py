@@ -8,7 +8,6 @@ docs/sla.md.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +16,9 @@ import pytest
 from fastapi import FastAPI
 
 from services.api.deps import Runtime
-from services.api.main import create_app
-from services.core.db.kpi_reader import KpiReader
 from services.core.kpi.aggregate import Aggregate
-from services.core.settings import ApiSettings, DatabaseSettings, KafkaSettings
-from tests.auth import ADMIN, ADMIN_HEADERS
-from tests.component.api_scenario import T, bucket_rows, file_loader
-from tests.component.test_api_kpis import UNREACHABLE_DB, MemoryReader, samples
+from tests.component.api_scenario import T, bucket_rows
+from tests.component.offline_api import MemoryReader, admin_client, offline_app, samples
 
 ACME, IDLE, EMPTY = "acme-helpdesk", "idle-desk", "empty-desk"
 SINCE = "effective_from: '2026-01-01T00:00:00Z'"
@@ -73,31 +68,14 @@ async def app(tmp_path: Path) -> AsyncIterator[FastAPI]:
     rows = bucket_rows(ACME)
     buckets = [(r.granularity, r.bucket_start, Aggregate.from_dict(r.data)) for r in rows]
     reader = MemoryReader({ACME: T}, {ACME: buckets})
-
-    @asynccontextmanager
-    async def open_reader() -> AsyncIterator[KpiReader]:
-        yield reader
-
-    application = create_app(
-        ApiSettings(),
-        DatabaseSettings(database_url=UNREACHABLE_DB),
-        KafkaSettings(bootstrap_servers="127.0.0.1:1"),
-        open_reader=open_reader,
-        refresh_interval_seconds=3600,
-        load_agreements=file_loader(write_agreements(tmp_path / "a.yaml")),
-        agreements_refresh_seconds=3600,
-        security=ADMIN,
-    )
+    application = offline_app(write_agreements(tmp_path / "a.yaml"), reader)
     async with application.router.lifespan_context(application):
         yield application
 
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://api", headers=ADMIN_HEADERS
-    ) as http:
+    async with admin_client(app) as http:
         yield http
 
 
