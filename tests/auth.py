@@ -3,9 +3,13 @@ store standing in for the `api_keys` table."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 
+import httpx
+from fastapi import FastAPI
 from pydantic import SecretStr
 
 from services.core.security import ApiKeyRecord, Role, issue_key, key_id_of
@@ -18,6 +22,16 @@ ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@asynccontextmanager
+async def admin_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of `app` (in process, no server) that sends the admin key."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://api", headers=ADMIN_HEADERS
+    ) as http:
+        yield http
 
 
 class MemoryKeys:

@@ -11,14 +11,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.api.main import create_app
 from services.core.db.kpi_reader import Bucket, KpiReader
 from services.core.settings import ApiSettings, DatabaseSettings, KafkaSettings
-from tests.auth import ADMIN, ADMIN_HEADERS
+from tests.auth import ADMIN
 from tests.component.api_scenario import file_loader
 
 UNREACHABLE_DB = "postgresql+asyncpg://slawatch:slawatch@127.0.0.1:1/nowhere"
@@ -62,16 +61,6 @@ def offline_app(agreements: Path, reader: KpiReader, **options: Any) -> FastAPI:
         security=ADMIN,
         **options,
     )
-
-
-@asynccontextmanager
-async def admin_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of `app` (no server) that sends the admin key."""
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://api", headers=ADMIN_HEADERS
-    ) as http:
-        yield http
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from services.api.deps import Runtime
 from services.core.kpi.aggregate import Aggregate
 from services.core.kpi.windows import ROLLING_WINDOWS
+from tests.auth import admin_client
 from tests.component.api_scenario import (
     BOUNDS,
     EXPECTED,
@@ -20,7 +21,7 @@ from tests.component.api_scenario import (
     bucket_rows,
     write_agreements,
 )
-from tests.component.offline_api import MemoryReader, admin_client, offline_app, samples
+from tests.component.offline_api import MemoryReader, offline_app, samples
 
 AGREEMENT, IDLE = "acme-helpdesk", "idle-desk"
 

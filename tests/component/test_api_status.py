@@ -17,8 +17,9 @@ from fastapi import FastAPI
 
 from services.api.deps import Runtime
 from services.core.kpi.aggregate import Aggregate
+from tests.auth import admin_client
 from tests.component.api_scenario import T, bucket_rows
-from tests.component.offline_api import MemoryReader, admin_client, offline_app, samples
+from tests.component.offline_api import MemoryReader, offline_app, samples
 
 ACME, IDLE, EMPTY = "acme-helpdesk", "idle-desk", "empty-desk"
 SINCE = "effective_from: '2026-01-01T00:00:00Z'"

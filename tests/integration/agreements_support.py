@@ -12,10 +12,11 @@ from typing import Any
 import httpx
 import yaml
 from aiokafka import AIOKafkaConsumer
+from fastapi import FastAPI
 
 from services.api.main import create_app
 from services.core.settings import ApiSettings, DatabaseSettings, KafkaSettings
-from tests.auth import ADMIN, ADMIN_HEADERS
+from tests.auth import ADMIN, admin_client
 from tests.integration.stack import DEMO_AGREEMENTS
 
 
@@ -54,20 +55,18 @@ async def read_topic(bootstrap: str, topic: str) -> list[tuple[str, Any, dict[st
 
 
 @asynccontextmanager
-async def api_client(
-    database_url: str, kafka: KafkaSettings, seed: Path
-) -> AsyncIterator[httpx.AsyncClient]:
-    """A running API app (lifespan included) and a client for it."""
+async def running_api(
+    database_url: str, kafka: KafkaSettings, seed: Path, **options: Any
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """A running API app (lifespan included) and an admin client for it; `options` go to
+    `create_app`. Its caches refresh only when a test asks."""
     app = create_app(
         ApiSettings(agreements_file=seed),
         DatabaseSettings(database_url=database_url),
         kafka,
         refresh_interval_seconds=3600,
         security=ADMIN,
+        **options,
     )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://api", headers=ADMIN_HEADERS
-        ) as client:
-            yield client
+    async with app.router.lifespan_context(app), admin_client(app) as client:
+        yield app, client

@@ -12,7 +12,7 @@ import pytest
 from services.core.agreement_model import Agreement, targets_at
 from services.core.settings import KafkaSettings
 from services.core.topics import agreements_topic
-from tests.integration.agreements_support import api_client, demo_body, read_topic
+from tests.integration.agreements_support import demo_body, read_topic, running_api
 
 pytest_plugins = ["tests.integration.db_fixtures"]
 
@@ -22,7 +22,7 @@ async def client(
     tmp_path: Path, migrated_database: str, kafka_bootstrap: str, topic_prefix: str
 ) -> AsyncIterator[httpx.AsyncClient]:
     kafka = KafkaSettings(bootstrap_servers=kafka_bootstrap, topic_prefix=topic_prefix)
-    async with api_client(migrated_database, kafka, tmp_path / "no-seed.yaml") as http:
+    async with running_api(migrated_database, kafka, tmp_path / "no-seed.yaml") as (_, http):
         yield http
 
 

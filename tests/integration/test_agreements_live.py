@@ -21,7 +21,7 @@ from services.core.db.session import make_sessionmaker
 from services.core.events import EventBase, parse_event
 from services.core.settings import KafkaSettings
 from services.core.topics import deadletter_topic
-from tests.integration.agreements_support import api_client, demo_body
+from tests.integration.agreements_support import demo_body, running_api
 from tests.integration.stack import WorkerProcess, create_topics, produce, worker_env
 
 pytest_plugins = ["tests.integration.db_fixtures"]
@@ -80,7 +80,7 @@ async def test_a_worker_counts_an_agreement_put_while_it_runs(
         assert rejected["reason"] == "unknown_agreement"
         assert json.loads(rejected["payload"])["agreement_id"] == agreement_id
 
-        async with api_client(migrated_database, kafka, empty) as api:
+        async with running_api(migrated_database, kafka, empty) as (_, api):
             put = await api.put(f"/v1/agreements/{agreement_id}", json=demo_body(agreement_id))
             assert put.status_code == 201
 

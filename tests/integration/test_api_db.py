@@ -11,11 +11,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.deps import Runtime
-from services.api.main import create_app
 from services.core.db import repository as repo
-from services.core.settings import ApiSettings, DatabaseSettings, KafkaSettings
-from tests.auth import ADMIN, ADMIN_HEADERS
+from services.core.settings import KafkaSettings
 from tests.component.api_scenario import EXPECTED, T, bucket_rows, write_agreements
+from tests.integration.agreements_support import running_api
 
 # The database fixtures (clean schema, engine, session, unique agreement id).
 pytest_plugins = ["tests.integration.db_fixtures"]
@@ -30,20 +29,10 @@ async def api(
     topic_prefix: str,
 ) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
     agreements = write_agreements(tmp_path / "a.yaml", agreement_id, agreement_id + "-idle")
-    app = create_app(
-        ApiSettings(agreements_file=agreements),
-        DatabaseSettings(database_url=migrated_database),
-        # A prefix of its own: the API publishes the seeded agreements to the agreements topic.
-        KafkaSettings(bootstrap_servers=kafka_bootstrap, topic_prefix=topic_prefix),
-        refresh_interval_seconds=3600,
-        security=ADMIN,
-    )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://api", headers=ADMIN_HEADERS
-        ) as client:
-            yield app.state.runtime, client
+    # A prefix of its own: the API publishes the seeded agreements to the agreements topic.
+    kafka = KafkaSettings(bootstrap_servers=kafka_bootstrap, topic_prefix=topic_prefix)
+    async with running_api(migrated_database, kafka, agreements) as (app, client):
+        yield app.state.runtime, client
 
 
 async def test_figures_come_from_the_stored_buckets(

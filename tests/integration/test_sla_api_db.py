@@ -9,15 +9,14 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.main import create_app
 from services.core.db import open_tickets as tickets_repo
 from services.core.db import repository as repo
 from services.core.db.open_tickets import OpenTicketRow
 from services.core.kpi.figures import Figure
 from services.core.kpi.windows import WindowResult
-from services.core.settings import ApiSettings, DatabaseSettings, KafkaSettings
-from tests.auth import ADMIN, ADMIN_HEADERS
+from services.core.settings import KafkaSettings
 from tests.component.api_scenario import write_agreements
+from tests.integration.agreements_support import running_api
 
 pytest_plugins = ["tests.integration.db_fixtures"]
 T = 1_791_964_800.0  # 2026-10-14T08:00:00Z, the stream time
@@ -46,19 +45,9 @@ async def client(
     tmp_path: Path, migrated_database: str, kafka_bootstrap: str, agreement_id: str
 ) -> AsyncIterator[httpx.AsyncClient]:
     agreements = write_agreements(tmp_path / "a.yaml", agreement_id, agreement_id + "-idle")
-    app = create_app(
-        ApiSettings(agreements_file=agreements),
-        DatabaseSettings(database_url=migrated_database),
-        KafkaSettings(bootstrap_servers=kafka_bootstrap),
-        refresh_interval_seconds=3600,
-        security=ADMIN,
-    )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://api", headers=ADMIN_HEADERS
-        ) as http:
-            yield http
+    kafka = KafkaSettings(bootstrap_servers=kafka_bootstrap)
+    async with running_api(migrated_database, kafka, agreements) as (_, http):
+        yield http
 
 
 async def test_open_tickets_upsert_list_due_and_delete(

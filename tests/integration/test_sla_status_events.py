@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,15 +21,14 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.deps import Runtime
-from services.api.main import create_app
 from services.core.db import repository as repo
 from services.core.kpi.aggregate import Aggregate
 from services.core.kpi.facts import Fact, FactKind
 from services.core.kpi.windows import buckets_for
-from services.core.settings import ApiSettings, DatabaseSettings, KafkaSettings
+from services.core.settings import KafkaSettings
 from services.core.sla_status_events import ensure_sla_status_topic
 from services.core.topics import sla_status_topic
-from tests.auth import ADMIN, ADMIN_HEADERS
+from tests.integration.agreements_support import running_api
 
 pytest_plugins = ["tests.integration.db_fixtures"]
 T = datetime(2026, 10, 14, 9, 30, tzinfo=UTC).timestamp()
@@ -70,24 +68,11 @@ async def add_replies(
     await session.commit()
 
 
-@contextlib.asynccontextmanager
-async def replica(
+def replica(
     agreements: Path, database_url: str, kafka: KafkaSettings
-) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    app = create_app(
-        ApiSettings(agreements_file=agreements),
-        DatabaseSettings(database_url=database_url),
-        kafka,
-        refresh_interval_seconds=3600,  # the test triggers every refresh itself
-        agreements_refresh_seconds=3600,
-        security=ADMIN,
-    )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://api", headers=ADMIN_HEADERS
-        ) as http:
-            yield app, http
+) -> contextlib.AbstractAsyncContextManager[tuple[FastAPI, httpx.AsyncClient]]:
+    # The test triggers every refresh itself.
+    return running_api(database_url, kafka, agreements, agreements_refresh_seconds=3600)
 
 
 async def consume_all(kafka: KafkaSettings, quiet_seconds: float = 3.0) -> list[Any]:
