@@ -63,7 +63,7 @@ async def main() -> dict[str, Any]:
         await worker.wait_ready()
         # The events are already on the topics: the worker starts with a full backlog.
         say("worker ready")
-        timing = await worker.time_to_process(len(events))
+        timing = await time_to_process([worker], len(events))
         worker_seconds, worker_cpu = timing.seconds, timing.cpu_seconds
         say(f"worker processed them in {worker_seconds:.1f}s")
         batches = worker.metric_total("slawatch_worker_batch_events_count")

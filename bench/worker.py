@@ -122,9 +122,6 @@ class BenchWorker:
                 raise RuntimeError(f"worker did not start; see {self.dir / 'worker.log'}")
             await asyncio.sleep(0.2)
 
-    async def time_to_process(self, total: int, limit_seconds: float = 900) -> Timing:
-        return await time_to_process([self], total, limit_seconds)
-
     async def wait_until_processed(self, total: int, limit_seconds: float = 900) -> None:
         deadline = time.monotonic() + limit_seconds
         while (count := self.processed()) < total:

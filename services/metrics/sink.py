@@ -41,7 +41,7 @@ def rows_to_save(
         row: Any = engine.store.get(key)
         if row is None or row.get("p") not in owned:
             continue
-        if key.startswith("b|"):
+        if keys.is_bucket(key):
             agreement_id, partition, granularity, start = keys.parse_bucket(key)
             buckets.append(
                 BucketRow(agreement_id, family, partition, granularity, start, row["agg"])

@@ -43,5 +43,5 @@ def parse_position(key: str) -> tuple[str, int]:
 
 def buckets_of(store: Any, partition: int) -> Iterator[tuple[str, dict[str, Any]]]:
     for key, row in list(store.items()):
-        if key.startswith("b|") and row.get("p") == partition:
+        if is_bucket(key) and row.get("p") == partition:
             yield key, row

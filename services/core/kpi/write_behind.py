@@ -69,11 +69,6 @@ class WriteBehind(MutableMapping[str, Any]):
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
-    def encoded(self, key: str) -> Any:
-        """The row of `key` as the backing store would keep it, or None."""
-        row = self.get(key)
-        return None if row is None else self.encode(key, row)
-
     def write(self) -> int:
         """Apply the pending writes to the backing store in recovery order; returns their count."""
         ordered = sorted(
