@@ -149,7 +149,7 @@ def to_document(agreement: Agreement) -> dict[str, Any]:
     """The JSON document stored and published; holidays sorted so equal agreements give
     byte-equal documents (a set's order varies between processes)."""
     document = agreement.model_dump(mode="json")
-    if document.get("calendar"):
+    if document.get("calendar") and "holidays" in document["calendar"]:
         document["calendar"]["holidays"] = sorted(document["calendar"]["holidays"])
     return document
 
