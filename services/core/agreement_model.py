@@ -26,6 +26,7 @@ from services.core.agreement_targets import (
 )
 from services.core.agreement_term import AgreementStatus, Term, agreement_status, today_in
 from services.core.agreements import MeasurementParams
+from services.core.calendar_model import TOPIC_KEY_PREFIX
 from services.core.events import Identifier
 
 Text = Annotated[str, Field(min_length=1, max_length=500)]
@@ -89,6 +90,13 @@ class _AgreementBase(MeasurementParams):
     parties: Parties
     term: Term
     measures: tuple[ImprovementMeasure, ...] = ()
+
+    @field_validator("agreement_id")
+    @classmethod
+    def _not_a_calendar_key(cls, value: str) -> str:
+        if value.startswith(TOPIC_KEY_PREFIX):  # calendars share the agreements topic
+            raise ValueError(f"agreement ids may not start with {TOPIC_KEY_PREFIX!r}")
+        return value
 
     @field_validator("measures")
     @classmethod
