@@ -38,9 +38,10 @@ from services.core.agreements import MeasurementParams
 from services.core.events import EventBase, parse_event
 from services.core.kpi import oracle
 from services.core.settings import KafkaSettings
+from services.core.topics import agreements_topic
 from services.metrics.agreements_feed import AgreementsFeed
 from tests.engine_harness import Harness
-from tests.integration.agreements_support import demo_body, running_api
+from tests.integration.agreements_support import demo_body, read_topic, running_api
 
 pytest_plugins = ["tests.integration.db_fixtures"]
 HOUR = 3_600.0
@@ -178,3 +179,42 @@ async def test_cn_2026_loaded_with_one_command_changes_frt_as_worked_out(
     assert stored["version"] == 2
     assert "2026-10-07" in stored["calendar"]["years"]["2026"]["holidays"]
     assert "2026-10-10" in stored["calendar"]["years"]["2026"]["extra_working_days"]
+
+
+async def test_calendar_routes_store_version_publish_and_refuse(
+    api: tuple[httpx.AsyncClient, KafkaSettings], agreement_id: str
+) -> None:
+    http, kafka = api
+    calendar_id = f"desk-{agreement_id}"
+    path = f"/v1/calendars/{calendar_id}"
+    body = {"name": "Desk", "years": {"2026": PLAIN_2026}}
+
+    assert (await http.get(path)).json()["type"] == "urn:slawatch:problem:unknown-calendar"
+    first = await http.put(path, json=body)
+    again = await http.put(path, json=body)  # the same document is no change
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["version"] == 1
+    eve = {"2026-09-30": [DESK[0], {"start": "13:00", "end": "15:00"}]}
+    changed = {"name": "Desk", "years": {"2026": {**PLAIN_2026, "special_hours": eve}}}
+    assert (await http.put(path, json=changed)).json()["version"] == 2
+    listed = [
+        c for c in (await http.get("/v1/calendars")).json() if c["calendar_id"] == calendar_id
+    ]
+    assert listed == [{"calendar_id": calendar_id, "name": "Desk", "years": [2026], "version": 2}]
+
+    stray = {"name": "Desk", "years": {"2027": {**PLAIN_2026, "holidays": ["2026-12-25"]}}}
+    refused = await http.put(path, json=stray)
+    assert refused.status_code == 422
+    assert "the 2027 version has dates in [2026]" in refused.text
+
+    agreement = {**demo_body(agreement_id), "calendar_id": "nobody-stored-this"}
+    agreement.pop("calendar")
+    refused = await http.put(f"/v1/agreements/{agreement_id}", json=agreement)
+    assert refused.status_code == 422
+    assert refused.json()["type"] == "urn:slawatch:problem:unknown-calendar"
+
+    messages = await read_topic(kafka.bootstrap_servers, agreements_topic(kafka.topic_prefix))
+    published = [
+        (h["version"], v["name"]) for k, v, h in messages if k == f"calendar:{calendar_id}"
+    ]
+    assert published == [("1", "Desk"), ("1", "Desk"), ("2", "Desk")]
