@@ -13,9 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.core.agreements import DAY_NAMES, BusinessCalendar, OpeningHours, YearlyCalendar
-from services.core.kpi import oracle_calendar
+from services.core.kpi import oracle, oracle_calendar
 from services.core.kpi.clock import ticket_clock
 from services.core.kpi.deadlines import due_at
+from services.core.kpi.windows import ROLLING_WINDOWS, current_periods
+from tests.engine_harness import Harness
+from tests.histories import AGREEMENTS, HistorySpec, generate, parsed
+from tests.unit.test_engine_vs_oracle import PARAMS, assert_same
 
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Shanghai", "Australia/Lord_Howe"]
 # Around 2026's clock changes of those zones, and a year boundary (yearly versions).
@@ -107,3 +111,39 @@ def test_deadline_is_where_the_oracle_clock_reaches_the_target(case: Any, target
     assert oracle_clock(start, due, pauses, zone, calendar) == pytest.approx(target, abs=1e-6)
     # and not earlier: one second before, the clock is short of the target
     assert oracle_clock(start, due - 1, pauses, zone, calendar) < target
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), seed=st.integers(0, 2**32 - 1))
+def test_engine_figures_equal_the_oracle_with_random_calendars(
+    data: st.DataObject, seed: int
+) -> None:
+    """Every figure of every window, with the demo agreements' calendars replaced by random
+    ones with holidays, extra working days and special hours over the histories' days
+    (28 Sep to 3 Oct 2026, around Golden Week)."""
+    days = [date(2026, 9, 24) + timedelta(days=k) for k in range(16)]
+    params = {
+        agreement_id: p.model_copy(update={"calendar": data.draw(year_rules(days))})
+        for agreement_id, p in PARAMS.items()
+    }
+    events = parsed(generate(seed, HistorySpec(tickets=25, calls=5, span_hours=120.0)))
+    harness = Harness(params)
+    harness.publish(events)
+    harness.consume(batch=16)
+    for agreement_id in AGREEMENTS:
+        stream_time = oracle.stream_time(events, agreement_id)
+        if stream_time is None:
+            continue
+        periods = current_periods(stream_time, params[agreement_id].zone).values()
+        for window in ("24h", "7d", "30d", *periods):
+            result = harness.evaluate(agreement_id, window)
+            want = oracle.batch_figures(
+                events,
+                params,
+                agreement_id,
+                result.start,
+                result.end,
+                stream_time,
+                calendar_period=window not in ROLLING_WINDOWS,
+            )
+            assert_same(f"{agreement_id} {window}", result.figures, want)
