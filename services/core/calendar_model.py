@@ -41,6 +41,7 @@ def to_document(calendar: Calendar) -> dict[str, Any]:
 
 
 def topic_key(calendar_id: str) -> str:
+    """The key of a calendar's documents on the agreements topic."""
     return TOPIC_KEY_PREFIX + calendar_id
 
 

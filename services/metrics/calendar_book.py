@@ -29,10 +29,12 @@ class CalendarBook:
             self._place(agreement_id)
 
     def put_agreement(self, agreement_id: str, params: MeasurementParams) -> None:
+        """Take an agreement as published; it is measured once its calendar is known."""
         self.declared[agreement_id] = params
         self._place(agreement_id)
 
     def drop_agreement(self, agreement_id: str) -> None:
+        """Forget a deleted agreement."""
         self.declared.pop(agreement_id, None)
         self.agreements.pop(agreement_id, None)
 

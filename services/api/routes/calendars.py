@@ -47,6 +47,8 @@ class CalendarOut(BaseModel):
 
 
 class CalendarSummary(BaseModel):
+    """One line of the calendar list."""
+
     calendar_id: str
     name: str
     years: list[int] = Field(description="The years that have a version of their own.")
@@ -55,6 +57,7 @@ class CalendarSummary(BaseModel):
 
 @router.get("/calendars", summary="Every shared calendar")
 async def list_calendars(session: SessionDep) -> list[CalendarSummary]:
+    """Every shared calendar, by id (all of them, whatever the caller's client)."""
     return [
         CalendarSummary(
             calendar_id=s.calendar.calendar_id,
@@ -70,6 +73,7 @@ async def list_calendars(session: SessionDep) -> list[CalendarSummary]:
     "/calendars/{calendar_id}", summary="A shared calendar", responses=problem_responses(404)
 )
 async def get_calendar(calendar_id: CalendarId, session: SessionDep) -> CalendarOut:
+    """The stored calendar with every year's version."""
     stored = await repo.get_calendar(session, calendar_id)
     if stored is None:
         detail = f"no calendar {calendar_id!r}"

@@ -52,6 +52,7 @@ async def lock_calendar(session: AsyncSession, calendar_id: str) -> None:
 
 
 async def get_calendar(session: AsyncSession, calendar_id: str) -> StoredCalendar | None:
+    """The stored calendar, or None."""
     query = select(*_COLUMNS).where(CalendarRow.calendar_id == calendar_id)
     row = (await session.execute(query)).one_or_none()
     return None if row is None else _stored(*row)
