@@ -21,7 +21,7 @@ from services.api.instruments import make_registry
 from services.api.limits import BodyLimitMiddleware
 from services.api.problems import install_problem_handlers
 from services.api.routes import agreements as agreement_routes
-from services.api.routes import health, history, kpis, status, tickets
+from services.api.routes import calendars, health, history, kpis, status, tickets
 from services.api.security import AUTH_RESPONSES, AUTHORIZED
 from services.api.seed import seed_missing
 from services.api.status_changes import StatusChangeRecorder
@@ -120,6 +120,7 @@ def create_app(
     for router in (kpis.router, tickets.router, history.router, agreement_routes.router):
         app.include_router(router, dependencies=AUTHORIZED, responses=AUTH_RESPONSES)
     app.include_router(status.router, dependencies=AUTHORIZED, responses=AUTH_RESPONSES)
+    app.include_router(calendars.router, dependencies=AUTHORIZED, responses=AUTH_RESPONSES)
     return app
 
 

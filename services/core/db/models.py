@@ -244,3 +244,19 @@ class SlaStatusChange(Base):
     target: Mapped[float] = mapped_column(Double, nullable=False)
     stream_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class CalendarRow(Base):
+    """The current document of a shared calendar (`Calendar` as JSON); `version` counts changes."""
+
+    __tablename__ = "calendars"
+
+    calendar_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
