@@ -8,10 +8,12 @@ whatever the engine says of it the second time. So every message is counted once
 first pass saw it.
 
 If PostgreSQL does not answer within `SAVE_TIMEOUT_SECONDS`, the outcomes stay pending and
-go with the next batch's; the worker does not stall for them. Only a worker that dies while
-PostgreSQL is unreachable loses the outcomes it had pending (the figures themselves are not
-affected). Outcomes (docs/metrics.md, "Data quality"): `accepted` (counted in the figures,
-also a replay the engine recognises), `duplicate`, `late`, `invalid`, `unknown`.
+go with a later batch's (tried again after `RETRY_SECONDS`); the worker does not stall for
+them. A worker that dies while PostgreSQL is unreachable loses the outcomes it had pending,
+and beyond `MAX_PENDING` pending outcomes new ones are dropped (logged); the figures
+themselves are not affected. Outcomes (docs/metrics.md, "Data quality"): `accepted`
+(counted in the figures, also a replay the engine recognises), `duplicate`, `late`,
+`invalid`, `unknown`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +33,8 @@ from services.core.db.event_counts import CountKey, add_counts, hour_of, lock_ma
 
 log = logging.getLogger(__name__)
 SAVE_TIMEOUT_SECONDS = 5.0
+RETRY_SECONDS = 5.0
+MAX_PENDING = 200_000
 OUTCOME_OF = {
     "accepted": "accepted",
     "replayed": "accepted",
@@ -73,6 +78,9 @@ class OutcomeCounts:
 
     sessions: async_sessionmaker[AsyncSession] | None
     pending: dict[tuple[str, int], list[Noted]] = field(default_factory=dict)
+    dropped: int = 0
+    _size: int = 0
+    _retry_at: float = 0.0
 
     def note(self, message: Any, event: Any, outcome: str) -> None:
         """Note how `message` ended; `event` is its parsed event, or None if invalid.
@@ -88,6 +96,10 @@ class OutcomeCounts:
             agreement, at = invalid_claim(message.value), float(message.timestamp)
         if agreement is None:
             return
+        if self._size >= MAX_PENDING:
+            self.dropped += 1
+            return
+        self._size += 1
         noted = (message.offset, agreement, hour_of(at), OUTCOME_OF.get(outcome, outcome))
         self.pending.setdefault((message.topic, message.partition), []).append(noted)
 
@@ -95,15 +107,23 @@ class OutcomeCounts:
         """Add the pending outcomes to PostgreSQL; False (and kept pending) on failure."""
         if not self.pending or self.sessions is None:
             return True
+        now = time.monotonic()
+        if now < self._retry_at:
+            return False
+        if self.dropped:
+            log.error("%d event outcomes dropped while the database was unreachable", self.dropped)
+            self.dropped = 0
         # A copy: outcomes noted while we await the database stay for the next save.
         pending = {tp: list(noted) for tp, noted in self.pending.items()}
         try:
             async with asyncio.timeout(SAVE_TIMEOUT_SECONDS):
                 await self._save(self.sessions, pending)
         except Exception:
-            log.exception("saving event counts failed; they go with the next batch")
+            log.exception("saving event counts failed; retrying in %ss", RETRY_SECONDS)
+            self._retry_at = now + RETRY_SECONDS
             return False
         for tp, noted in pending.items():
+            self._size -= len(noted)
             rest = self.pending.get(tp, [])[len(noted) :]
             if rest:
                 self.pending[tp] = rest
