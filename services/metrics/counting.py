@@ -93,7 +93,7 @@ class OutcomeCounts:
         if event is not None:
             agreement, at = event.agreement_id, event.occurred_at_epoch
         else:
-            agreement, at = invalid_claim(message.value), float(message.timestamp)
+            agreement, at = invalid_claim(message.value), float(message.timestamp or time.time())
         if agreement is None:
             return
         if self._size >= MAX_PENDING:
