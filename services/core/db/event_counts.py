@@ -13,21 +13,36 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.core.db.models import EVENT_OUTCOMES, EventCount, EventCountMark
+from services.core.db.models import EVENT_OUTCOMES, EventCount
 
 HOUR_SECONDS = 3600
 CountKey = tuple[str, float, str]  # (agreement id, hour start in epoch seconds, outcome)
 
+# One statement per batch however many rows: the workers call these before acknowledging.
 _ADD = text(
     "INSERT INTO event_counts (agreement_id, hour, outcome, count)"
-    " SELECT :agreement_id, :hour, :outcome, :count"
-    " WHERE EXISTS (SELECT 1 FROM agreements WHERE agreement_id = :agreement_id)"
+    " SELECT v.a, v.h, v.o, v.c FROM unnest(CAST(:a AS text[]), CAST(:h AS timestamptz[]),"
+    " CAST(:o AS text[]), CAST(:c AS bigint[])) AS v(a, h, o, c)"
+    " WHERE EXISTS (SELECT 1 FROM agreements g WHERE g.agreement_id = v.a)"
     " ON CONFLICT (agreement_id, hour, outcome)"
     " DO UPDATE SET count = event_counts.count + EXCLUDED.count"
+)
+_SEED_MARKS = text(
+    "INSERT INTO event_count_marks (topic, partition, counted_to)"
+    " SELECT :topic, p, -1 FROM unnest(CAST(:parts AS int[])) AS p ON CONFLICT DO NOTHING"
+)
+_LOCK_MARKS = text(
+    "SELECT partition, counted_to FROM event_count_marks"
+    " WHERE topic = :topic AND partition = ANY(CAST(:parts AS int[]))"
+    " ORDER BY partition FOR UPDATE"
+)
+_SET_MARKS = text(
+    "UPDATE event_count_marks AS m SET counted_to = v.o"
+    " FROM unnest(CAST(:parts AS int[]), CAST(:offsets AS bigint[])) AS v(p, o)"
+    " WHERE m.topic = :topic AND m.partition = v.p AND m.counted_to < v.o"
 )
 
 
@@ -38,18 +53,17 @@ def hour_of(epoch_seconds: float) -> float:
 
 async def add_counts(session: AsyncSession, counts: Mapping[CountKey, int]) -> None:
     """Add `counts`; those of agreements that do not exist are dropped."""
-    params = [
-        {
-            "agreement_id": agreement_id,
-            "hour": datetime.fromtimestamp(hour, tz=UTC),
-            "outcome": outcome,
-            "count": count,
-        }
-        for (agreement_id, hour, outcome), count in sorted(counts.items())
-        if count
-    ]
-    if params:
-        await session.execute(_ADD, params)
+    rows = sorted((key, n) for key, n in counts.items() if n)
+    if rows:
+        await session.execute(
+            _ADD,
+            {
+                "a": [a for (a, _, _), _ in rows],
+                "h": [datetime.fromtimestamp(h, tz=UTC) for (_, h, _), _ in rows],
+                "o": [o for (_, _, o), _ in rows],
+                "c": [n for _, n in rows],
+            },
+        )
 
 
 async def lock_marks(
@@ -60,31 +74,17 @@ async def lock_marks(
     wanted = sorted(set(partitions))
     if not wanted:
         return {}
-    seed = insert(EventCountMark).on_conflict_do_nothing()
-    await session.execute(
-        seed, [{"topic": topic, "partition": p, "counted_to": -1} for p in wanted]
-    )
-    query = (
-        select(EventCountMark.partition, EventCountMark.counted_to)
-        .where(EventCountMark.topic == topic, EventCountMark.partition.in_(wanted))
-        .order_by(EventCountMark.partition)
-        .with_for_update()
-    )
-    return {int(p): int(o) for p, o in await session.execute(query)}
+    await session.execute(_SEED_MARKS, {"topic": topic, "parts": wanted})
+    found = await session.execute(_LOCK_MARKS, {"topic": topic, "parts": wanted})
+    return {int(p): int(o) for p, o in found}
 
 
 async def set_marks(session: AsyncSession, topic: str, marks: Mapping[int, int]) -> None:
     """Move the marks of `topic` forward (never back)."""
-    for partition, offset in sorted(marks.items()):
-        await session.execute(
-            update(EventCountMark)
-            .where(
-                EventCountMark.topic == topic,
-                EventCountMark.partition == partition,
-                EventCountMark.counted_to < offset,
-            )
-            .values(counted_to=offset)
-        )
+    if marks:
+        parts = sorted(marks)
+        offsets = [marks[p] for p in parts]
+        await session.execute(_SET_MARKS, {"topic": topic, "parts": parts, "offsets": offsets})
 
 
 async def read_counts(
