@@ -9,18 +9,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
 
+from services.core.db.event_counts import CountKey
+from services.core.event_range import EventTimeRange
 from services.core.events import Event
 from services.core.http.problems import ProblemError, problem_responses
 from services.core.settings import IngestSettings
-from services.ingest.batch import IngestResult, decode_items, read_limited, validate_items
+from services.ingest.agreements import KnownAgreements
+from services.ingest.batch import IngestResult, decode_items, read_limited, validate_indexed
 from services.ingest.publisher import EventPublisher, PublishError
+from services.ingest.screening import refused_counts, screen
 from services.ingest.security import PUBLISHER
 
 log = logging.getLogger(__name__)
@@ -46,6 +53,17 @@ _REPLY = {
 }
 
 
+CountRecorder = Callable[[Mapping[CountKey, int]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Ledger:
+    """What the lifespan gives the route: the known agreements and where refusals are counted."""
+
+    agreements: KnownAgreements
+    record_counts: CountRecorder
+
+
 def event_components() -> dict[str, Any]:
     """OpenAPI components for the event union (`Event`) and the models it refers to."""
     schema = TypeAdapter(Event).json_schema(ref_template="#/components/schemas/{model}")
@@ -65,13 +83,18 @@ def _request_body(max_events: int) -> dict[str, Any]:
 
 _POST_RESPONSES = problem_responses(400, 401, 403, 413, 422, 503)
 _POST_RESPONSES[422]["description"] = (
-    "Some or all events rejected: the problem lists `accepted` (stored) and `rejected` items"
+    "Some or all events rejected: the problem lists `accepted` (stored) and `rejected` items."
+    " Besides breaking the contract, an event is rejected when its agreement does not exist"
+    " or its `occurred_at` is outside the accepted range (before 2000-01-01T00:00:00Z, more"
+    " than INGEST_MAX_DAYS_BEFORE_TERM days before the agreement's term, or more than"
+    " INGEST_MAX_FUTURE_SECONDS after receipt)"
 )
 
 
 def build_router(settings: IngestSettings, publisher: EventPublisher) -> APIRouter:
     """The service's routes, bound to its settings and publisher."""
     router = APIRouter()
+    window = EventTimeRange(settings.max_future_seconds, settings.max_days_before_term)
 
     @router.post(
         "/v1/events",
@@ -85,7 +108,13 @@ def build_router(settings: IngestSettings, publisher: EventPublisher) -> APIRout
     async def post_events(request: Request) -> JSONResponse:
         declared = request.headers.get("content-length")
         body = await read_limited(request.stream(), declared, settings.max_body_bytes)
-        events, rejected = validate_items(decode_items(body, settings.max_batch_events))
+        received_at = datetime.now(UTC)
+        items = decode_items(body, settings.max_batch_events)
+        valid, invalid = validate_indexed(items)
+        ledger = cast(Ledger, request.app.state.ledger)
+        terms = await _terms(ledger, {event.agreement_id for _, event in valid})
+        screened = screen(valid, invalid, terms, received_at, window)
+        events, rejected = screened.accepted, screened.rejected
         if events:
             try:
                 async with asyncio.timeout(settings.publish_timeout_seconds):
@@ -101,6 +130,7 @@ def build_router(settings: IngestSettings, publisher: EventPublisher) -> APIRout
                 ) from exc
         result = IngestResult(accepted=[e.event_id for e in events], rejected=rejected)
         if rejected:
+            await _count_refusals(ledger, refused_counts(items, rejected, received_at))
             detail = f"{len(rejected)} of {len(rejected) + len(events)} events rejected"
             raise ProblemError(
                 422, "Invalid events", detail, "invalid-events", **result.model_dump()
@@ -121,3 +151,28 @@ def build_router(settings: IngestSettings, publisher: EventPublisher) -> APIRout
         return {"status": "ready"}
 
     return router
+
+
+async def _terms(ledger: Ledger, ids: set[str]) -> dict[str, datetime]:
+    if not ids:
+        return {}
+    try:
+        return await ledger.agreements.terms(ids)
+    except Exception as exc:
+        log.warning("looking up %d agreements failed: %r", len(ids), exc)
+        detail = "the agreements could not be checked; retry the request"
+        raise ProblemError(
+            503,
+            HTTPStatus(503).phrase,
+            detail,
+            "agreements-unavailable",
+            headers={"Retry-After": "1"},
+        ) from exc
+
+
+async def _count_refusals(ledger: Ledger, counts: Mapping[CountKey, int]) -> None:
+    # The answer does not depend on it: a refusal not counted is logged, not retried.
+    try:
+        await ledger.record_counts(counts)
+    except Exception:
+        log.exception("counting %d refusals failed", sum(counts.values()))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -54,9 +56,32 @@ class FakePublisher:
 
 
 @dataclass
+class FakeAgreements:
+    """Agreements by id with their term start, and the refusals counted for them."""
+
+    terms: dict[str, datetime] = field(
+        default_factory=lambda: {
+            "acme": datetime(2024, 1, 1, tzinfo=UTC),
+            "old": datetime(2000, 6, 1, tzinfo=UTC),  # a year before is before the floor
+        }
+    )
+    counts: Counter[tuple[str, float, str]] = field(default_factory=Counter)
+    broken: bool = False
+
+    async def lookup(self, ids: Collection[str]) -> dict[str, datetime]:
+        if self.broken:
+            raise OSError("database down")
+        return {a: self.terms[a] for a in ids if a in self.terms}
+
+    async def record(self, counts: Mapping[tuple[str, float, str], int]) -> None:
+        self.counts.update({k: v for k, v in counts.items() if k[0] in self.terms})
+
+
+@dataclass
 class Harness:
     client: httpx.AsyncClient
     publisher: FakePublisher
+    agreements: FakeAgreements = field(default_factory=FakeAgreements)
 
 
 @pytest.fixture
@@ -66,13 +91,21 @@ async def harness() -> AsyncIterator[Harness]:
         max_batch_events=MAX_EVENTS, max_body_bytes=MAX_BYTES, publish_timeout_seconds=0.2
     )
     kafka = KafkaSettings(bootstrap_servers="127.0.0.1:1")
-    app = create_app(settings, kafka, publisher, security=ADMIN)
+    agreements = FakeAgreements()
+    app = create_app(
+        settings,
+        kafka,
+        publisher,
+        security=ADMIN,
+        lookup_terms=agreements.lookup,
+        record_counts=agreements.record,
+    )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
             transport=transport, base_url="http://ingest", headers=ADMIN_HEADERS
         ) as client:
-            yield Harness(client, publisher)
+            yield Harness(client, publisher, agreements)
     assert publisher.stopped
 
 

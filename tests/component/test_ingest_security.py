@@ -14,7 +14,7 @@ from services.core.security import ApiKeyRecord, Role
 from services.core.settings import IngestSettings, KafkaSettings
 from services.ingest.app import create_app
 from tests.auth import ADMIN, ADMIN_TOKEN, MemoryKeys, bearer
-from tests.component.test_ingest_api import FakePublisher, created
+from tests.component.test_ingest_api import FakeAgreements, FakePublisher, created
 
 PROBLEM = "application/problem+json"
 UNKNOWN = "sw_not_a_real_key_0123456789abcdef"
@@ -30,7 +30,16 @@ class Harness:
 @asynccontextmanager
 async def serve(publisher: FakePublisher, lookup: KeyLookup) -> AsyncIterator[httpx.AsyncClient]:
     kafka = KafkaSettings(bootstrap_servers="127.0.0.1:1")
-    app = create_app(IngestSettings(), kafka, publisher, security=ADMIN, lookup_key=lookup)
+    agreements = FakeAgreements()
+    app = create_app(
+        IngestSettings(),
+        kafka,
+        publisher,
+        security=ADMIN,
+        lookup_key=lookup,
+        lookup_terms=agreements.lookup,
+        record_counts=agreements.record,
+    )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://ingest") as client:
