@@ -22,7 +22,13 @@ from services.metrics.instruments import Instruments
 from services.metrics.table_store import TableStore
 
 log = logging.getLogger(__name__)
-REJECTED = {Outcome.LATE: "late", Outcome.UNKNOWN_AGREEMENT: "unknown_agreement"}
+REJECTED = {
+    Outcome.LATE: "late",
+    Outcome.UNKNOWN_AGREEMENT: "unknown_agreement",
+    Outcome.OUT_OF_RANGE: "out_of_range",
+}
+# An event the engine raised on: refused alone, so the rest of its batch still counts.
+UNPROCESSABLE = "unprocessable"
 
 
 def register_agents(
@@ -65,7 +71,12 @@ def _register(
         except InvalidEvent as exc:
             inst.child(inst.events, family.value, "invalid").inc()
             return "invalid", exc.reason
-        outcome = engine.stage(parsed, message.partition, message.offset)
+        try:
+            outcome = engine.stage(parsed, message.partition, message.offset)
+        except Exception as exc:  # the engine raises only before it changed anything
+            log.exception("%s event %s could not be processed", family, parsed.event_id)
+            inst.child(inst.events, family.value, UNPROCESSABLE).inc()
+            return UNPROCESSABLE, f"{type(exc).__name__}: {exc}"[:500]
         inst.child(inst.events, family.value, outcome.value).inc()
         inst.child(inst.processing, family.value).observe(time.perf_counter() - started)
         if outcome in REJECTED:
@@ -76,9 +87,14 @@ def _register(
         async for events in stream.take_events(*batching):
             refused = [(event.message, stage(event.message)) for event in events]
             # No await between staging and writing: the sink only ever sees whole batches.
-            engine.write()
-            inst.state_writes.labels(family.value).inc(await store.publish())
+            try:
+                engine.write()
+                inst.state_writes.labels(family.value).inc(await store.publish())
+            except Exception:
+                inst.child(inst.batch_failures, family.value).inc()
+                raise
             inst.batch_events.labels(family.value).observe(len(events))
+            inst.batch_done(family.value, time.time())
             for message, refusal in refused:
                 if refusal is not None:
                     await reject(message, *refusal)
