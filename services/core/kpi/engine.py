@@ -126,7 +126,7 @@ class Engine:
         if any(e["id"] == event.event_id for e in events):
             return Outcome.DUPLICATE
         events = sorted([*events, compact(event)], key=event_order)
-        old = [Fact.from_list(f) for f in entity["facts"]] if entity else []
+        old = _facts_of(self.family, entity, params)
         new = FACTS_OF[self.family](events, params)
         retract, add = fact_difference(old, new)
         changes = self._plan(params, partition, retract, add, watermark)
@@ -151,20 +151,16 @@ class Engine:
         partition: int,
         offset: int,
         events: list[EntityEvent],
-        facts: list[Fact],
+        facts: list[Fact] | None,
         expires: float,
-        tomb: bool = False,
     ) -> None:
-        row: dict[str, Any] = {
-            "p": partition,
-            "o": offset,
-            "a": agreement_id,
-            "ev": events,
-            "facts": [f.to_list() for f in facts],
-            "x": expires,
-        }
-        if tomb:
+        """Stage an entity row; a tombstone (`facts` None) keeps no facts: they are re-derived."""
+        row: dict[str, Any] = {"p": partition, "o": offset, "a": agreement_id, "ev": events}
+        if facts is None:
             row["tomb"] = True
+        else:
+            row["facts"] = [f.to_list() for f in facts]
+        row["x"] = expires
         self._rows[ekey] = row
         heapq.heappush(self._expiry.setdefault((agreement_id, partition), []), (expires, ekey))
         if self.family is Family.TICKETS:
@@ -238,13 +234,11 @@ class Engine:
         kept = None
         if not row.get("tomb") and self.retention.keeps_tombstone(self.family, events):
             kept = tombstone(self.family, events)
-        params = self.agreements.get(agreement_id)
-        if kept is None or params is None:
+        if kept is None:
             del self._rows[key]
             return
-        facts = FACTS_OF[self.family](kept, params)
         expires = self.retention.tombstone_expiry(events)
-        self._put_entity(key, agreement_id, row["p"], row["o"], kept, facts, expires, tomb=True)
+        self._put_entity(key, agreement_id, row["p"], row["o"], kept, None, expires)
 
     def release(self, saved: Iterable[str]) -> int:
         """Delete the expired rows among `saved` that the sink holds; returns how many went.
@@ -283,6 +277,17 @@ class Engine:
                     self._buckets.setdefault((agreement_id, partition), set()).add(key)
                 self.dirty.add(key)
         return seen
+
+
+def _facts_of(
+    family: Family, entity: dict[str, Any] | None, params: MeasurementParams
+) -> list[Fact]:
+    """The facts an entity row counted: stored, or re-derived from a tombstone's events."""
+    if entity is None:
+        return []
+    if "facts" in entity:
+        return [Fact.from_list(f) for f in entity["facts"]]
+    return FACTS_OF[family](entity["ev"], params)
 
 
 def _live(row: dict[str, Any] | None) -> Aggregate:

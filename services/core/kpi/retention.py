@@ -33,9 +33,9 @@ class Retention:
     minute_bucket_seconds: float = 2 * 3600.0
     hour_bucket_seconds: float = 31 * DAY
     period_bucket_seconds: float = 100 * DAY
-    # As long as a period bucket can still be corrected: a later survey submission can then
-    # still retract the one it replaces.
-    tombstone_seconds: float = 100 * DAY
+    # Covers reopens weeks after a resolution (helpdesks commonly close a solved ticket for
+    # good after 28 days; a reply then opens a new ticket) and surveys resubmitted days later.
+    tombstone_seconds: float = 35 * DAY
     # Events dated more than this after the worker's clock are refused (services/core/kpi/
     # limits.py); only used when the engine is given a clock.
     max_ahead_seconds: float = 3600.0

@@ -16,6 +16,9 @@ row records the facts of its kept events, so the engine's retract-and-add works 
 * A survey keeps the submission that counts (the latest), so a resubmission replaces it.
 * Calls keep nothing: once the FCR horizon has passed, no later call of the customer can
   change an earlier call's facts (docs/kpis.md, "Calls").
+
+Kept events lose their `event_id`: a copy of one would be late by now, and among kept events
+type rank and instant order them as far as any fact can tell.
 """
 
 from __future__ import annotations
@@ -32,11 +35,12 @@ def tombstone(family: Family, events: Sequence[EntityEvent]) -> list[EntityEvent
     """The events a finished entity keeps (in event order), or None if it keeps nothing."""
     if not events:
         return None
+    kept = None
     if family is Family.SURVEYS:
-        return [events[-1]]
-    if family is Family.TICKETS:
-        return _ticket_tombstone(events)
-    return None
+        kept = [events[-1]]
+    elif family is Family.TICKETS:
+        kept = _ticket_tombstone(events)
+    return None if kept is None else [{**e, "id": ""} for e in kept]
 
 
 def is_resolved(events: Sequence[EntityEvent]) -> bool:
