@@ -110,7 +110,7 @@ class Instruments:
         self.ready.set(1)
         self.batch_failures = Counter(
             "slawatch_worker_batch_failures_total",
-            "Batches an agent could not write: the batch is not acknowledged and is read again.",
+            "Batches whose rows an agent could not write or publish (the agent restarts).",
             ["family"],
             registry=self.registry,
         )

@@ -119,3 +119,18 @@ def test_finished_tickets_leave_memory_and_the_figures_stay() -> None:
 
 def parse_event_time(stamp: str) -> float:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def test_rows_from_before_per_agreement_watermarks_still_expire_after_a_restart() -> None:
+    store: dict[str, Any] = {}
+    engine = Engine(Family.TICKETS, store, PARAMS, Retention(lateness_seconds=3600))
+    engine.process(created(1, "2026-10-01T10:00:00Z"), 0, 0)
+    engine.process(reply(2, "2026-10-01T10:05:00Z"), 0, 1)
+    engine.process(
+        ev(3, "ticket.resolved", "2026-10-01T10:30:00Z", ticket_id="t1", agent_id="a"), 0, 2
+    )
+    legacy = {k: {f: v for f, v in row.items() if f != "a"} for k, row in store.items()}
+    restarted = Engine(Family.TICKETS, legacy, PARAMS, Retention(lateness_seconds=3600))
+    restarted.rebuild_index({0})
+    restarted.process(created(4, "2026-10-06T00:00:00Z", "t2"), 0, 3)
+    assert legacy[keys.entity(f"{A}/t1")].get("tomb")

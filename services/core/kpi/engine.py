@@ -266,7 +266,7 @@ class Engine:
             seen += 1
             if keys.is_entity(key):
                 # Rows written before watermarks were per agreement do not name theirs.
-                agreement_id = row.get("a") or key[len(keys.entity("")) :].split("/", 1)[0]
+                agreement_id = row.get("a") or _agreement_of(key, self.agreements)
                 heap = self._expiry.setdefault((agreement_id, row["p"]), [])
                 heapq.heappush(heap, (row["x"], key))
                 if self.family is Family.TICKETS:
@@ -277,6 +277,13 @@ class Engine:
                     self._buckets.setdefault((agreement_id, partition), set()).add(key)
                 self.dirty.add(key)
         return seen
+
+
+def _agreement_of(ekey: str, agreements: Mapping[str, MeasurementParams]) -> str:
+    """The agreement of an entity key `e|<agreement>/<id>`; ids may contain '/' too."""
+    entity = ekey[len(keys.entity("")) :]
+    known = (a for a in agreements if entity.startswith(f"{a}/"))
+    return max(known, key=len, default=entity.split("/", 1)[0])
 
 
 def _facts_of(
