@@ -64,6 +64,9 @@ DEFAULTS_KEPT = {
     "METRICS_BATCH_MAX_EVENTS": "throughput vs. latency, measured by `make bench`",
     "METRICS_BATCH_WAIT_SECONDS": "throughput vs. latency, measured by `make bench`",
     "METRICS_BROKER_SESSION_TIMEOUT_SECONDS": "Faust's default failure detection is fine",
+    "API_STATUS_RELAY_INTERVAL_SECONDS": "event latency vs. database polling, tuned in code",
+    "API_STATUS_ACK_TIMEOUT_SECONDS": "only how often a slow broker is logged (docs/sla.md)",
+    "API_STATUS_OUTBOX_RETENTION_DAYS": "how long sent events stay for inspection, same everywhere",
     "AUTH_ENABLED": "API keys are required in every deployment",
     "AUTH_BOOTSTRAP_ADMIN_TOKEN": "a demo/first-setup secret; deployments create keys instead",
 }
