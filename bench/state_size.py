@@ -3,11 +3,13 @@
 The soak (bench/soak.py) shows the worker's RSS; this runs the same simulated traffic
 through the pure engines in this process (no Kafka, no Faust) and counts the rows by kind
 (entities, buckets by granularity, the expiry index) with the bytes tracemalloc sees, every
-simulated day, so a growth in RSS can be put down to a kind of row. Prints JSON lines.
+simulated day, then the bytes of one row of each kind, so a growth in RSS can be put down
+to a kind of row. Prints JSON lines.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import random
@@ -44,6 +46,32 @@ def census(engines: dict[Family, Engine]) -> dict[str, Any]:
     return {**rows, "expiry_index_entries": index}
 
 
+def bytes_per_row(engines: dict[Family, Engine]) -> dict[str, int]:
+    """Bytes one row of each kind holds: the traced memory freed by dropping them all.
+
+    Destructive (the engines are empty afterwards). The expiry index goes first, so that
+    the keys it shares with the rows are counted with the rows.
+    """
+    gc.collect()
+    sizes = {}
+    before = tracemalloc.get_traced_memory()[0]
+    entries = sum(len(h) for e in engines.values() for h in e._expiry.values())
+    for engine in engines.values():
+        engine._expiry.clear()
+    gc.collect()
+    after = tracemalloc.get_traced_memory()[0]
+    sizes["expiry_index_entries"] = round((before - after) / max(entries, 1))
+    for kind in ("entity", "bucket_minute", "bucket_hour", "bucket_month", "bucket_quarter"):
+        before, count = tracemalloc.get_traced_memory()[0], 0
+        for engine in engines.values():
+            for key in [k for k in engine.store if kind_of(k) == kind]:
+                del engine.store[key]
+                count += 1
+        gc.collect()
+        sizes[kind] = round((before - tracemalloc.get_traced_memory()[0]) / max(count, 1))
+    return sizes
+
+
 def main() -> None:
     ids = [f"a{i}" for i in range(AGREEMENTS)]
     params = {a: default_params(a) for a in ids}
@@ -70,6 +98,7 @@ def main() -> None:
         traced = tracemalloc.get_traced_memory()[0] - base
         line = {"day": day + 1, "events": events, "state_mb": round(traced / 2**20, 2)}
         print(json.dumps(line | census(engines)), flush=True)
+    print(json.dumps({"bytes_per_row": bytes_per_row(engines)}), flush=True)
 
 
 if __name__ == "__main__":
