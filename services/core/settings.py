@@ -93,6 +93,12 @@ class ApiSettings(BaseSettings):
     port: int = 8000
     # Only a seed: its agreements missing from PostgreSQL are created at start-up.
     agreements_file: Path = Path("deploy/agreements/demo.yaml")
+    # The SLA status outbox relay (services/api/status_relay.py, docs/sla.md): how often it
+    # looks for events, how long it waits for acknowledgements before logging a warning (it
+    # keeps waiting: a send is never repeated while in flight), how long sent rows are kept.
+    status_relay_interval_seconds: float = Field(default=1.0, gt=0)
+    status_ack_timeout_seconds: float = Field(default=30.0, gt=0)
+    status_outbox_retention_days: float = Field(default=7.0, gt=0)
 
 
 class SecuritySettings(BaseSettings):
