@@ -100,3 +100,24 @@ class SecuritySettings(BaseSettings):
         if len(token.get_secret_value()) < MIN_BOOTSTRAP_TOKEN_LENGTH:
             raise ValueError(f"must be at least {MIN_BOOTSTRAP_TOKEN_LENGTH} characters long")
         return token
+
+
+class ReportSettings(BaseSettings):
+    """Monthly reports: the scheduled job and the mail (env prefix `REPORT_`; docs/reports.md)."""
+
+    model_config = SettingsConfigDict(env_prefix="REPORT_", extra="ignore")
+
+    # The API runs the job; with several replicas an advisory lock elects one per run.
+    schedule_enabled: bool = True
+    schedule_interval_seconds: float = Field(default=300.0, gt=0)
+    # Should equal METRICS_ALLOWED_LATENESS_SECONDS: a month closes this long after its end.
+    allowed_lateness_seconds: float = Field(default=3600.0, ge=0)
+    # `smtp` sends, `log` writes the mail to the log (the demo), `off` sends nothing.
+    mail_mode: str = Field(default="log", pattern="^(smtp|log|off)$")
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    mail_from: str = "slawatch-reports@localhost"
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
