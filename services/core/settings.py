@@ -107,17 +107,31 @@ class ReportSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="REPORT_", extra="ignore")
 
-    # The API runs the job; with several replicas an advisory lock elects one per run.
-    schedule_enabled: bool = True
-    schedule_interval_seconds: float = Field(default=300.0, gt=0)
-    # Should equal METRICS_ALLOWED_LATENESS_SECONDS: a month closes this long after its end.
-    allowed_lateness_seconds: float = Field(default=3600.0, ge=0)
-    # `smtp` sends, `log` writes the mail to the log (the demo), `off` sends nothing.
-    mail_mode: str = Field(default="log", pattern="^(smtp|log|off)$")
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = Field(default=25, ge=1, le=65535)
-    smtp_starttls: bool = False
-    smtp_username: str | None = None
-    smtp_password: SecretStr | None = None
-    mail_from: str = "slawatch-reports@localhost"
-    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    schedule_enabled: bool = Field(
+        default=True,
+        description="Run the report job in this API process (one replica per run, by lock).",
+    )
+    schedule_interval_seconds: float = Field(
+        default=300.0, gt=0, description="Seconds between two runs of the report job."
+    )
+    allowed_lateness_seconds: float = Field(
+        default=3600.0,
+        ge=0,
+        description="A month closes this long after its end; equal to the worker's lateness.",
+    )
+    mail_mode: str = Field(
+        default="log",
+        pattern="^(smtp|log|off)$",
+        description="`smtp` sends issued reports, `log` logs the mail (demo), `off` sends none.",
+    )
+    smtp_host: str = Field(default="127.0.0.1", description="SMTP relay host.")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP relay port.")
+    smtp_starttls: bool = Field(default=False, description="Use STARTTLS with the relay.")
+    smtp_username: str | None = Field(default=None, description="SMTP login, if needed.")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password, if needed.")
+    mail_from: str = Field(
+        default="slawatch-reports@localhost", description="Sender address of report mails."
+    )
+    smtp_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Bound on one SMTP delivery."
+    )
