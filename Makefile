@@ -83,7 +83,7 @@ test-failover: $(STAMP) ## The SIGKILL takeover test FAILOVER_RUNS times in a ro
 	done'
 
 .PHONY: bench
-bench: $(STAMP) ## Throughput and latency benchmark (writes bench/results/latest.json)
+bench: $(STAMP) catalogs report-tools ## Throughput and latency benchmark (writes bench/results/latest.json)
 	scripts/with-infra.sh $(BIN)/python -m bench.run
 
 .PHONY: observability
