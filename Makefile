@@ -26,7 +26,6 @@ venv: $(STAMP) ## Create the virtual environment with every dependency
 
 REPORT_LOCALE := services/core/reports/render/locale
 REPORT_MO := $(patsubst %.po,%.mo,$(wildcard $(REPORT_LOCALE)/*/LC_MESSAGES/*.po))
-REPORT_TOOLS := .run/report-tools.stamp
 
 $(REPORT_LOCALE)/%.mo: $(REPORT_LOCALE)/%.po $(STAMP)
 	$(BIN)/pybabel compile --statistics -D reports -i $< -o $@
@@ -34,12 +33,10 @@ $(REPORT_LOCALE)/%.mo: $(REPORT_LOCALE)/%.po $(STAMP)
 .PHONY: catalogs
 catalogs: $(REPORT_MO) ## Compile the report's message catalogues (.po -> .mo, not committed)
 
-$(REPORT_TOOLS): scripts/ensure-report-tools.sh
-	scripts/ensure-report-tools.sh
-	mkdir -p .run && touch $@
-
+# Always run: the script only checks (fast) when everything is there, and installs otherwise.
 .PHONY: report-tools
-report-tools: $(REPORT_TOOLS) ## Install CJK fonts, Pango, poppler and Chromium for reports (Debian)
+report-tools: ## Install CJK fonts, Pango, poppler and Chromium for reports (Debian)
+	scripts/ensure-report-tools.sh
 
 .PHONY: infra-up
 infra-up: ## Start the local Kafka broker and PostgreSQL (reused when running)

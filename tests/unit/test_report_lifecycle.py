@@ -10,6 +10,7 @@ import pytest
 from services.core.kpi.figures import Figure
 from services.core.reports import lifecycle
 from services.core.reports.build import build_report
+from services.core.reports.job import history_span
 from services.core.reports.schedule import closed_months, wanted_state
 from services.core.reports.store import StoredReport
 from tests.unit.test_report_build import demo, inputs
@@ -80,3 +81,12 @@ def test_the_content_hash_is_of_the_canonical_json() -> None:
 
     assert lifecycle.content_hash(report) == lifecycle.content_hash(again)
     assert len(lifecycle.content_hash(report)) == 64
+
+
+def test_the_demo_history_covers_last_month_in_every_zone() -> None:
+    now = datetime(2026, 12, 2, 0, 15, tzinfo=UTC)
+
+    period, hours = history_span(now)
+
+    assert period == "2026-11"
+    assert now - timedelta(hours=hours) <= datetime(2026, 10, 31, 10, tzinfo=UTC)  # 1 Nov, +14 h
