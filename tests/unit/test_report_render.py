@@ -97,3 +97,12 @@ def test_the_page_is_self_contained_and_texts_come_from_the_catalogue() -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_language_renders(language: Language) -> None:
     assert render_html(build_report(inputs()), language).startswith("<!DOCTYPE html>")
+
+
+def test_the_template_holds_layout_only() -> None:
+    """Outside tags and `{{ _(...) }}`, only numbering, punctuation and the symbol n remain."""
+    source = (RENDER / "templates" / "report.html.j2").read_text()
+    for pattern in (r"{%.*?%}", r"{{.*?}}", r"<style>.*?</style>", r"<[^>]+>"):
+        source = re.sub(pattern, " ", source, flags=re.S)
+
+    assert set(source.split()) <= {"(", ")", ";", "·", "n", "1.", "2.", "3.", "4.", "5.", "6."}
