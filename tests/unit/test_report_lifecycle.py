@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -46,13 +46,18 @@ def test_the_state_of_the_next_version(
     assert wanted_state(latest, now, FINAL) == expected
 
 
-def test_closed_months_start_with_the_agreement_and_end_with_the_last_closed_one() -> None:
+def test_closed_months_are_those_closed_within_the_catch_up_window() -> None:
     agreement = demo()  # from 2026-01-01, Berlin
 
     before = closed_months(agreement, datetime(2026, 10, 31, 23, 59, tzinfo=UTC), 3600)
-    assert before[-1] == "2026-09"  # October ends 23:00 UTC, closes an hour later
+    assert before == ["2026-09"]  # October ends 23:00 UTC, closes an hour later
     months = closed_months(agreement, datetime(2026, 11, 1, 0, 0, tzinfo=UTC), 3600)
-    assert (months[0], months[-1], len(months)) == ("2026-01", "2026-10", 10)
+    assert months == ["2026-09", "2026-10"]
+    assert closed_months(agreement, datetime(2026, 11, 20, tzinfo=UTC), 3600) == ["2026-10"]
+    early = agreement.model_copy(
+        update={"term": agreement.term.model_copy(update={"effective_from": date(2026, 10, 15)})}
+    )
+    assert closed_months(early, datetime(2026, 11, 1, 0, 0, tzinfo=UTC), 3600) == ["2026-10"]
 
 
 def test_changes_list_the_figures_that_differ_by_path() -> None:

@@ -5,9 +5,9 @@ advisory lock (`pg_try_advisory_xact_lock`) and a replica that does not get it s
 run, so with any number of replicas one job works at a time. Per-report advisory locks and
 the primary key (agreement, period, version) make a duplicate version impossible anyway.
 
-Per agreement and month since the agreement began (at most 12 back) whose close has
-passed (`lifecycle.closes_at`): no version yet -> version 1 (`preliminary`, or `final` if
-the FCR horizon has passed too); otherwise a new version only when what a reader sees
+Per agreement and month since the agreement began whose close (`lifecycle.closes_at`)
+passed within the last 45 days (`CATCH_UP`): no version yet -> version 1 (`preliminary`,
+or `final` if the FCR horizon has passed too); otherwise a new version only when what a reader sees
 changed (late data, the state turning `final`). A month stops being checked one day after
 it is final and has a final version.
 """
@@ -34,14 +34,18 @@ from services.core.settings import ReportSettings
 log = logging.getLogger(__name__)
 SCHEDULER_LOCK = 0x534C_4152  # one advisory lock key for the whole job ("SLAR")
 SETTLED = timedelta(days=1)
+# Months that closed longer ago are left alone: a job that was down catches up on them, but
+# a new deployment does not mail a year of reports about months before it ran.
+CATCH_UP = timedelta(days=45)
 
 
 def closed_months(agreement: Agreement, now: datetime, lateness_seconds: float) -> list[str]:
-    """Months since the agreement began (at most 12) whose close has passed, oldest first."""
+    """Months since the agreement began that closed within `CATCH_UP`, oldest first."""
     current = month_of(now.astimezone(agreement.zone).date())
     months = history_months(shift(current, -1), agreement.term.effective_from)
     zone = agreement.zone
-    return [m for m in months if lifecycle.closes_at(m, zone, lateness_seconds) <= now]
+    closes = {m: lifecycle.closes_at(m, zone, lateness_seconds) for m in months}
+    return [m for m in months if closes[m] <= now < closes[m] + CATCH_UP]
 
 
 def wanted_state(latest: StoredReport | None, now: datetime, final: datetime) -> ReportState | None:
