@@ -22,7 +22,16 @@ from services.api.limits import BodyLimitMiddleware
 from services.api.problems import install_problem_handlers
 from services.api.quality_instruments import EventCountsCollector
 from services.api.routes import agreements as agreement_routes
-from services.api.routes import calendars, data_quality, health, history, kpis, status, tickets
+from services.api.routes import (
+    calendars,
+    data_quality,
+    health,
+    history,
+    kpis,
+    reports,
+    status,
+    tickets,
+)
 from services.api.security import AUTH_RESPONSES, AUTHORIZED
 from services.api.seed import seed_missing
 from services.api.status_changes import StatusChangeRecorder
@@ -32,10 +41,13 @@ from services.core.auth import Authenticator, KeyLookup
 from services.core.db.api_keys import key_lookup
 from services.core.db.kpi_reader import ReaderFactory, sql_readers
 from services.core.db.session import make_engine, make_sessionmaker
+from services.core.reports.notify import Notifications
+from services.core.reports.schedule import ReportScheduler
 from services.core.settings import (
     ApiSettings,
     DatabaseSettings,
     KafkaSettings,
+    ReportSettings,
     SecuritySettings,
 )
 from services.core.sla_status_events import SlaStatusPublisher
@@ -68,6 +80,7 @@ def create_app(
     agreements_refresh_seconds: float = 5.0,
     security: SecuritySettings | None = None,
     lookup_key: KeyLookup | None = None,
+    report_settings: ReportSettings | None = None,
 ) -> FastAPI:
     """A new API app; `open_reader` replaces the database as the source of buckets,
     `load_agreements` as the source of agreements (then nothing is seeded), `lookup_key`
@@ -76,6 +89,7 @@ def create_app(
     db = db_settings or DatabaseSettings()
     kafka = kafka_settings or KafkaSettings()
     auth = security or SecuritySettings()
+    report = report_settings or ReportSettings()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -109,6 +123,8 @@ def create_app(
         event_counts = EventCountsCollector(agreements)
         registry.register(event_counts)
         app.state.runtime = Runtime(agreements, sessions, readers, cache, registry, kafka)
+        notifier = Notifications(kafka, report)  # report.issued events and mails
+        app.state.report_notifier = notifier
         tasks = [
             asyncio.create_task(cache.run(), name="figures-cache-refresh"),
             asyncio.create_task(catalog.run(), name="agreements-refresh"),
@@ -117,6 +133,15 @@ def create_app(
             ),
         ]
         relaying = asyncio.create_task(relay.run(), name="sla-status-relay")
+        if report.schedule_enabled:
+            scheduler = ReportScheduler(
+                sessions,
+                readers,
+                lambda: [info.agreement for info in agreements.values()],
+                report,
+                notifier,
+            )
+            tasks.append(asyncio.create_task(scheduler.run(), name="report-schedule"))
         try:
             yield
         finally:
@@ -129,6 +154,7 @@ def create_app(
             )
             await _bounded(catalog.close(), "the agreement publisher")
             await _bounded(status_events.close(), "the SLA status publisher")
+            await _bounded(notifier.close(), "the report publisher")
             await _bounded(engine.dispose(), "the database pool")
 
     app = FastAPI(title="slawatch API", version="1", description=DESCRIPTION, lifespan=lifespan)
@@ -136,7 +162,8 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware)
     app.include_router(health.router)  # probes and /metrics: open (docs/security.md)
     # Everything else needs an API key; tests/component/test_api_security.py checks every route.
-    for router in (kpis.router, tickets.router, history.router, agreement_routes.router):
+    routers = (kpis.router, tickets.router, history.router, agreement_routes.router, reports.router)
+    for router in routers:
         app.include_router(router, dependencies=AUTHORIZED, responses=AUTH_RESPONSES)
     app.include_router(data_quality.router, dependencies=AUTHORIZED, responses=AUTH_RESPONSES)
     app.include_router(status.router, dependencies=AUTHORIZED, responses=AUTH_RESPONSES)

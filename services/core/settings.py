@@ -121,3 +121,38 @@ class SecuritySettings(BaseSettings):
         if len(token.get_secret_value()) < MIN_BOOTSTRAP_TOKEN_LENGTH:
             raise ValueError(f"must be at least {MIN_BOOTSTRAP_TOKEN_LENGTH} characters long")
         return token
+
+
+class ReportSettings(BaseSettings):
+    """Monthly reports: the scheduled job and the mail (env prefix `REPORT_`; docs/reports.md)."""
+
+    model_config = SettingsConfigDict(env_prefix="REPORT_", extra="ignore")
+
+    schedule_enabled: bool = Field(
+        default=True,
+        description="Run the report job in this API process (one replica per run, by lock).",
+    )
+    schedule_interval_seconds: float = Field(
+        default=300.0, gt=0, description="Seconds between two runs of the report job."
+    )
+    allowed_lateness_seconds: float = Field(
+        default=3600.0,
+        ge=0,
+        description="A month closes this long after its end; equal to the worker's lateness.",
+    )
+    mail_mode: str = Field(
+        default="log",
+        pattern="^(smtp|log|off)$",
+        description="`smtp` sends issued reports, `log` logs the mail (demo), `off` sends none.",
+    )
+    smtp_host: str = Field(default="127.0.0.1", description="SMTP relay host.")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP relay port.")
+    smtp_starttls: bool = Field(default=False, description="Use STARTTLS with the relay.")
+    smtp_username: str | None = Field(default=None, description="SMTP login, if needed.")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password, if needed.")
+    mail_from: str = Field(
+        default="slawatch-reports@localhost", description="Sender address of report mails."
+    )
+    smtp_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Bound on one SMTP delivery."
+    )

@@ -25,6 +25,7 @@ from services.core.settings import (
     IngestSettings,
     KafkaSettings,
     MetricsSettings,
+    ReportSettings,
     SecuritySettings,
 )
 
@@ -39,14 +40,14 @@ K8S_POD_SECURITY_UID = 10001  # the Dockerfile's USER, so runAsNonRoot can be ve
 # Which settings classes each service reads (see the services' entry points).
 SETTINGS_OF: dict[str, tuple[type[BaseSettings], ...]] = {
     "ingest": (KafkaSettings, DatabaseSettings, IngestSettings, SecuritySettings),
-    "api": (KafkaSettings, DatabaseSettings, ApiSettings, SecuritySettings),
+    "api": (KafkaSettings, DatabaseSettings, ApiSettings, SecuritySettings, ReportSettings),
     "metrics-worker": (KafkaSettings, DatabaseSettings, MetricsSettings),
     "migrate": (DatabaseSettings,),
     "simulator": (),  # command-line arguments only
 }
 ALL_SETTINGS = (KafkaSettings, DatabaseSettings, IngestSettings, MetricsSettings, ApiSettings)
-ALL_SETTINGS += (SecuritySettings,)
-APP_PREFIXES = ("KAFKA_", "DATABASE_", "INGEST_", "API_", "METRICS_", "AUTH_")
+ALL_SETTINGS += (SecuritySettings, ReportSettings)
+APP_PREFIXES = ("KAFKA_", "DATABASE_", "INGEST_", "API_", "METRICS_", "AUTH_", "REPORT_")
 K8S_WORKLOADS = {
     "slawatch-ingest": "ingest",
     "slawatch-api": "api",
@@ -75,6 +76,11 @@ DEFAULTS_KEPT = {
     "API_STATUS_OUTBOX_RETENTION_DAYS": "how long sent events stay for inspection, same everywhere",
     "AUTH_ENABLED": "API keys are required in every deployment",
     "AUTH_BOOTSTRAP_ADMIN_TOKEN": "a demo/first-setup secret; deployments create keys instead",
+    "REPORT_SCHEDULE_INTERVAL_SECONDS": "how often the report job looks; months close hourly",
+    "REPORT_SMTP_TIMEOUT_SECONDS": "a bound on one delivery, tuned in code",
+    "REPORT_SMTP_STARTTLS": "set for a relay that offers STARTTLS",
+    "REPORT_SMTP_USERNAME": "only for a relay that needs a login",
+    "REPORT_SMTP_PASSWORD": "a secret, only for a relay that needs a login",
 }
 
 

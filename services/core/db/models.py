@@ -312,3 +312,38 @@ class SlaStatusOutbox(Base):
     payload: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+REPORT_STATES = ("preliminary", "final")
+
+
+class ReportVersionRow(Base):
+    """An issued version of a monthly report; a trigger refuses updates (immutable)."""
+
+    __tablename__ = "report_versions"
+    __table_args__ = (
+        CheckConstraint(_one_of("state", REPORT_STATES), name="state"),
+        CheckConstraint("version >= 1", name="version"),
+    )
+
+    agreement_id: Mapped[str] = _agreement_fk()
+    period: Mapped[str] = mapped_column(Text, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[str] = mapped_column(Text, nullable=False)
+    content: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    content_hash: Mapped[str] = mapped_column(Text, nullable=False)
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    issued_by: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class ReportDraftRow(Base):
+    """The provider's free text for a report not issued yet (or its next version)."""
+
+    __tablename__ = "report_drafts"
+
+    agreement_id: Mapped[str] = _agreement_fk()
+    period: Mapped[str] = mapped_column(Text, primary_key=True)
+    free_text: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_by: Mapped[str] = mapped_column(Text, nullable=False)
