@@ -92,9 +92,7 @@ def compare(
     batch=st.sampled_from([1, 7, 64, 10_000]),
     change_at=st.none() | st.floats(0.0, 1.0),
 )
-def test_engine_matches_oracle(
-    seed: int, span: float, batch: int, change_at: float | None
-) -> None:
+def test_engine_matches_oracle(seed: int, span: float, batch: int, change_at: float | None) -> None:
     """Whatever the batch size the worker writes with, the figures are the oracle's.
 
     Histories of weeks hold reopens and resubmitted surveys that reach tombstones; they are
