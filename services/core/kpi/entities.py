@@ -87,10 +87,10 @@ def ticket_facts(events: Sequence[EntityEvent], params: MeasurementParams) -> li
     first_reply = next((e for e in events if e["k"] == "ticket.replied" and e["agent"]), None)
     if first_reply is not None:
         frt = clock(created["t"], first_reply["t"])
-        target = params.frt_target_seconds.for_priority(priority)
+        # The target in effect at the reply, so that a replay judges it alike.
+        target = params.clock_target("frt_target_seconds", priority, first_reply["t"])
         facts.append(Fact(FactKind.FIRST_RESPONSE, first_reply["t"], frt, ok=frt <= target))
 
-    resolution_target = params.resolution_target_seconds.for_priority(priority)
     cycle_start, resolved, first_resolution = created["t"], False, None
     agent_replies_before_first = 0
     for e in events:
@@ -98,7 +98,8 @@ def ticket_facts(events: Sequence[EntityEvent], params: MeasurementParams) -> li
             agent_replies_before_first += 1
         elif e["k"] == "ticket.resolved" and not resolved:
             value = clock(cycle_start, e["t"])
-            facts.append(Fact(FactKind.RESOLUTION, e["t"], value, ok=value <= resolution_target))
+            target = params.clock_target("resolution_target_seconds", priority, e["t"])
+            facts.append(Fact(FactKind.RESOLUTION, e["t"], value, ok=value <= target))
             resolved = True
             if first_resolution is None:
                 first_resolution = e["t"]

@@ -270,8 +270,7 @@ def _measure_ticket(
     s0 = created.occurred_at_epoch
     items.created.append(Item(s0))
     paused = paused_intervals(ticket_events)
-    frt_target = params.frt_target_seconds.for_priority(created.priority)
-    resolution_target = params.resolution_target_seconds.for_priority(created.priority)
+    priority = created.priority
 
     # FRT. Reading: the first agent reply in event order, even one before the created event
     # (its clock is then 0, as "if e < s, the duration is 0" implies).
@@ -281,7 +280,7 @@ def _measure_ticket(
     if agent_replies:
         t = agent_replies[0].occurred_at_epoch
         frt = ticket_clock(s0, t, paused, params)
-        items.frt.append(Item(t, frt, frt <= frt_target))
+        items.frt.append(Item(t, frt, frt <= _target_at(params, "frt", priority, t)))
 
     # Resolution cycles: the first starts at created, later ones at an effective reopen.
     # Reading: as for FRT, events ordered before the created still count (a resolution
@@ -291,7 +290,8 @@ def _measure_ticket(
         t = event.occurred_at_epoch
         if isinstance(event, TicketResolved) and not resolved:
             value = ticket_clock(cycle_start, t, paused, params)
-            items.resolution.append(Item(t, value, value <= resolution_target))
+            target = _target_at(params, "resolution", priority, t)
+            items.resolution.append(Item(t, value, value <= target))
             resolved = True
         elif isinstance(event, TicketReopened) and resolved:
             resolved, cycle_start = False, t
@@ -313,6 +313,20 @@ def _measure_ticket(
             for e in ticket_events
         )
         items.fcr.append(Item(r, ok=replies_before == 1 and not reopened_within))
+
+
+def _target_at(params: MeasurementParams, kind: str, priority: str, t: float) -> float:
+    """The clock target in effect at instant t: the latest change dated at or before t that
+    names this target, else the agreement's own. Written apart from the engine's lookup."""
+    field = f"{kind}_target_seconds"
+    dated = [
+        (c.effective_from.timestamp(), getattr(c, field))
+        for c in params.clock_target_changes
+        if getattr(c, field) is not None
+    ]
+    earlier = [targets for since, targets in sorted(dated, key=lambda d: d[0]) if since <= t]
+    targets = earlier[-1] if earlier else getattr(params, field)
+    return float(getattr(targets, priority))
 
 
 # ---------------------------------------------------------------- calls
