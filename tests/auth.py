@@ -3,7 +3,7 @@ store standing in for the `api_keys` table."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -12,6 +12,7 @@ import httpx
 from fastapi import FastAPI
 from pydantic import SecretStr
 
+from services.core.db.agreement_owners import OwnerLookup
 from services.core.security import ApiKeyRecord, Role, issue_key, key_id_of
 from services.core.settings import SecuritySettings
 
@@ -40,9 +41,20 @@ class MemoryKeys:
     def __init__(self) -> None:
         self.records: dict[str, ApiKeyRecord] = {}
 
-    def issue(self, role: Role, client: str | None = None, name: str = "test") -> str:
+    def issue(
+        self,
+        role: Role,
+        client: str | None = None,
+        name: str = "test",
+        *,
+        agreements: frozenset[str] | None = None,
+        connector: str | None = None,
+    ) -> str:
         """A new key's token."""
-        token, record = issue_key(role, client, name, datetime.now(UTC))
+        now = datetime.now(UTC)
+        token, record = issue_key(
+            role, client, name, now, agreements=agreements, connector=connector
+        )
         self.records[record.key_id] = record
         return token
 
@@ -53,3 +65,12 @@ class MemoryKeys:
 
     async def lookup(self, key_id: str) -> ApiKeyRecord | None:
         return self.records.get(key_id)
+
+
+def memory_owners(owners: dict[str, str]) -> OwnerLookup:
+    """An agreement-owner store (agreement id -> client) standing in for `agreements`."""
+
+    async def lookup(agreement_ids: Collection[str]) -> dict[str, str]:
+        return {a: owners[a] for a in agreement_ids if a in owners}
+
+    return lookup

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from services.core.auth import Authenticator, KeyLookup
+from services.core.db.agreement_owners import OwnerLookup, owner_lookup
 from services.core.db.api_keys import key_lookup
 from services.core.db.session import make_engine, make_sessionmaker
 from services.core.http.problems import Problem, install_problem_handlers, problem_media_type
@@ -35,9 +36,10 @@ def create_app(
     security: SecuritySettings | None = None,
     database: DatabaseSettings | None = None,
     lookup_key: KeyLookup | None = None,
+    agreement_owners: OwnerLookup | None = None,
 ) -> FastAPI:
     """A new ingest app; `publisher` replaces the Kafka producer, `lookup_key` the API keys
-    in PostgreSQL (`database`), both for tests."""
+    and `agreement_owners` the agreements' clients in PostgreSQL (`database`), for tests."""
     owns_kafka = publisher is None
     sink: EventPublisher = publisher or KafkaEventPublisher(
         kafka.bootstrap_servers, kafka.topic_prefix
@@ -54,19 +56,18 @@ def create_app(
                 kafka.partitions,
                 kafka.replication_factor,
             )
-        # API keys live in PostgreSQL; the engine connects on the first lookup only.
-        engine, lookup = None, lookup_key
-        if lookup is None:
-            engine = make_engine(database or DatabaseSettings())
-            lookup = key_lookup(make_sessionmaker(engine))
+        # API keys and agreements live in PostgreSQL; the engine connects on first use only.
+        engine = make_engine(database or DatabaseSettings())
+        sessions = make_sessionmaker(engine)
+        lookup = lookup_key or key_lookup(sessions)
         app.state.authenticator = Authenticator(security or SecuritySettings(), lookup)
+        app.state.agreement_owners = agreement_owners or owner_lookup(sessions)
         await sink.start()
         try:
             yield
         finally:
             await sink.stop()
-            if engine is not None:
-                await engine.dispose()
+            await engine.dispose()
 
     app = FastAPI(title="slawatch ingest", version="1", description=DESCRIPTION, lifespan=lifespan)
     install_problem_handlers(app)

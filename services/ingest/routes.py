@@ -21,7 +21,8 @@ from services.core.http.problems import ProblemError, problem_responses
 from services.core.settings import IngestSettings
 from services.ingest.batch import IngestResult, decode_items, read_limited, validate_items
 from services.ingest.publisher import EventPublisher, PublishError
-from services.ingest.security import PUBLISHER
+from services.ingest.scope import apply_scope
+from services.ingest.security import PublisherDep
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +80,22 @@ def build_router(settings: IngestSettings, publisher: EventPublisher) -> APIRout
         summary="Submit one event or a batch",
         response_model=IngestResult,
         responses=_POST_RESPONSES,
-        dependencies=PUBLISHER,  # an API key that may publish (services/ingest/security.py)
         openapi_extra=_request_body(settings.max_batch_events),
     )
-    async def post_events(request: Request) -> JSONResponse:
+    async def post_events(request: Request, principal: PublisherDep) -> JSONResponse:
         declared = request.headers.get("content-length")
         body = await read_limited(request.stream(), declared, settings.max_body_bytes)
-        events, rejected = validate_items(decode_items(body, settings.max_batch_events))
+        items = decode_items(body, settings.max_batch_events)
+        events, rejected = validate_items(items)
+        taken = {r.index for r in rejected}  # the valid events are the other items, in order
+        indices = [i for i in range(len(items)) if i not in taken]
+        owners = request.app.state.agreement_owners
+        events, refused = await apply_scope(principal, events, indices, owners)
+        if refused and not events and not rejected:
+            detail = f"no event of the batch is in this key's scope: {refused[0].reason}"
+            result = IngestResult(accepted=[], rejected=refused)
+            raise ProblemError(403, "Out of scope", detail, "out-of-scope", **result.model_dump())
+        rejected = sorted(rejected + refused, key=lambda r: r.index)
         if events:
             try:
                 async with asyncio.timeout(settings.publish_timeout_seconds):

@@ -37,5 +37,5 @@ class Keys:
     def __init__(self) -> None:
         self.store = MemoryKeys()
         self.viewer = self.store.issue(Role.VIEWER, "acme")
-        self.publisher = self.store.issue(Role.PUBLISHER)
+        self.publisher = self.store.issue(Role.PUBLISHER, "acme")
         self.admin = self.store.issue(Role.ADMIN)
