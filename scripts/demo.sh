@@ -196,6 +196,12 @@ if [[ -z "${AUTH_BOOTSTRAP_ADMIN_TOKEN:-}" ]]; then
 fi
 export AUTH_BOOTSTRAP_ADMIN_TOKEN
 export SIMULATOR_API_KEY="$AUTH_BOOTSTRAP_ADMIN_TOKEN" SLAWATCH_API_KEY="$AUTH_BOOTSTRAP_ADMIN_TOKEN"
+# The API's /metrics needs a scrape token; prometheus.local.yml reads it from this file.
+if [[ -z "${API_METRICS_TOKEN:-}" ]]; then
+    API_METRICS_TOKEN="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')"
+fi
+export API_METRICS_TOKEN
+(umask 077 && printf '%s' "$API_METRICS_TOKEN" >"$RUN_DIR/api-metrics-token")
 
 start_bg ingest "$PY" -m services.ingest.main
 for ((i = 0; i < WORKERS; i++)); do
@@ -222,7 +228,7 @@ cat <<EOF
 
   slawatch demo is running (logs in $LOG_DIR):
     API docs      $API_URL/docs  ("Authorize" with the admin key below)
-    API metrics   $API_URL/metrics
+    API metrics   $API_URL/metrics  (Bearer token in $RUN_DIR/api-metrics-token)
     worker        http://127.0.0.1:$PROM_PORT_BASE/metrics
     admin key     $AUTH_BOOTSTRAP_ADMIN_TOKEN  (demo only; API and ingest)
     KPIs          curl -H "Authorization: Bearer $AUTH_BOOTSTRAP_ADMIN_TOKEN" \\

@@ -22,7 +22,7 @@ from services.api.limits import BodyLimitMiddleware
 from services.api.problems import install_problem_handlers
 from services.api.routes import agreements as agreement_routes
 from services.api.routes import health, history, kpis, status, tickets
-from services.api.security import AUTH_RESPONSES, AUTHORIZED
+from services.api.security import AUTH_RESPONSES, AUTHORIZED, SCRAPER
 from services.api.seed import seed_missing
 from services.api.status_changes import StatusChangeRecorder
 from services.core.agreement_topic import AgreementPublisher
@@ -80,6 +80,7 @@ def create_app(
         engine = make_engine(db)
         sessions = make_sessionmaker(engine)
         app.state.authenticator = Authenticator(auth, lookup_key or key_lookup(sessions))
+        app.state.metrics_token = api.metrics_token
         # Agreements live in PostgreSQL; the catalog holds them in memory (services/api/catalog.py).
         if load_agreements is None:
             await seed_missing(sessions, api.agreements_file)
@@ -115,7 +116,9 @@ def create_app(
     app = FastAPI(title="slawatch API", version="1", description=DESCRIPTION, lifespan=lifespan)
     install_problem_handlers(app)
     app.add_middleware(BodyLimitMiddleware)
-    app.include_router(health.router)  # probes and /metrics: open (docs/security.md)
+    app.include_router(health.router)  # the probes: open (docs/security.md)
+    # Every client's figures: the scrape token or an admin key.
+    app.include_router(health.metrics_router, dependencies=SCRAPER, responses=AUTH_RESPONSES)
     # Everything else needs an API key; tests/component/test_api_security.py checks every route.
     for router in (kpis.router, tickets.router, history.router, agreement_routes.router):
         app.include_router(router, dependencies=AUTHORIZED, responses=AUTH_RESPONSES)

@@ -15,6 +15,16 @@ DEFAULT_DATABASE_URL = "postgresql+asyncpg://slawatch:slawatch@127.0.0.1:15432/s
 MIN_BOOTSTRAP_TOKEN_LENGTH = 24
 
 
+def _usable(token: SecretStr | None) -> SecretStr | None:
+    """A shared-secret setting: unset when blank, refused when short enough to guess."""
+    # `AUTH_BOOTSTRAP_ADMIN_TOKEN=` (empty) must not make the empty token a valid credential.
+    if token is None or not token.get_secret_value().strip():
+        return None
+    if len(token.get_secret_value()) < MIN_BOOTSTRAP_TOKEN_LENGTH:
+        raise ValueError(f"must be at least {MIN_BOOTSTRAP_TOKEN_LENGTH} characters long")
+    return token
+
+
 class KafkaSettings(BaseSettings):
     """Where the broker is and how topics are named (env prefix `KAFKA_`)."""
 
@@ -78,6 +88,14 @@ class ApiSettings(BaseSettings):
     port: int = 8000
     # Only a seed: its agreements missing from PostgreSQL are created at start-up.
     agreements_file: Path = Path("deploy/agreements/demo.yaml")
+    # Prometheus sends it as `Authorization: Bearer` to read /metrics (every client's figures);
+    # admin API keys may read /metrics too (docs/security.md).
+    metrics_token: SecretStr | None = None
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _usable_metrics_token(cls, token: SecretStr | None) -> SecretStr | None:
+        return _usable(token)
 
 
 class SecuritySettings(BaseSettings):
@@ -94,9 +112,4 @@ class SecuritySettings(BaseSettings):
     @field_validator("bootstrap_admin_token")
     @classmethod
     def _usable_token(cls, token: SecretStr | None) -> SecretStr | None:
-        # `AUTH_BOOTSTRAP_ADMIN_TOKEN=` (empty) must not make the empty token an admin key.
-        if token is None or not token.get_secret_value().strip():
-            return None
-        if len(token.get_secret_value()) < MIN_BOOTSTRAP_TOKEN_LENGTH:
-            raise ValueError(f"must be at least {MIN_BOOTSTRAP_TOKEN_LENGTH} characters long")
-        return token
+        return _usable(token)

@@ -354,7 +354,9 @@ def test_compose_long_running_services_have_healthchecks() -> None:
 
 KUSTOMIZATION: dict[str, Any] = yaml.safe_load((K8S / "kustomization.yaml").read_text())
 K8S_DOCS = [doc for res in KUSTOMIZATION["resources"] for doc in load_all(K8S / res)]
-SECRET_EXAMPLE: dict[str, Any] = yaml.safe_load((K8S / "secret.example.yaml").read_text())
+SECRET_EXAMPLES: dict[str, dict[str, Any]] = {
+    doc["metadata"]["name"]: doc for doc in load_all(K8S / "secret.example.yaml")
+}
 
 
 def of_kind(kind: str) -> dict[str, dict[str, Any]]:
@@ -384,8 +386,8 @@ def k8s_env(container: dict[str, Any]) -> dict[str, str]:
     for var in container.get("env", []):
         ref = var.get("valueFrom", {}).get("secretKeyRef")
         if ref:
-            assert ref["name"] == SECRET_EXAMPLE["metadata"]["name"]
-            env[var["name"]] = SECRET_EXAMPLE["stringData"][ref["key"]]
+            assert ref["name"] in SECRET_EXAMPLES
+            env[var["name"]] = SECRET_EXAMPLES[ref["name"]]["stringData"][ref["key"]]
         else:
             env[var["name"]] = var["value"]
     return env
@@ -398,7 +400,8 @@ def test_kustomization_lists_existing_files_and_not_the_secret() -> None:
     assert all((K8S / name).is_file() for name in listed), listed
     assert "secret.example.yaml" not in KUSTOMIZATION["resources"]
     assert of_kind("Namespace").keys() == {KUSTOMIZATION["namespace"]}
-    assert SECRET_EXAMPLE["metadata"]["namespace"] == KUSTOMIZATION["namespace"]
+    for secret in SECRET_EXAMPLES.values():
+        assert secret["metadata"]["namespace"] == KUSTOMIZATION["namespace"]
     assert not of_kind("Secret")
     assert not of_kind("PersistentVolumeClaim")
 
