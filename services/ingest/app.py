@@ -18,7 +18,9 @@ from services.core.auth import Authenticator, KeyLookup
 from services.core.db.agreement_owners import OwnerLookup, owner_lookup
 from services.core.db.api_keys import key_lookup
 from services.core.db.session import make_engine, make_sessionmaker
+from services.core.http.probes import database_probe
 from services.core.http.problems import Problem, install_problem_handlers, problem_media_type
+from services.core.http.unavailable import install_unavailable_handlers
 from services.core.kafka_admin import ensure_topics, event_topics
 from services.core.settings import DatabaseSettings, IngestSettings, KafkaSettings, SecuritySettings
 from services.ingest.publisher import EventPublisher, KafkaEventPublisher
@@ -62,6 +64,9 @@ def create_app(
         lookup = lookup_key or key_lookup(sessions)
         app.state.authenticator = Authenticator(security or SecuritySettings(), lookup)
         app.state.agreement_owners = agreement_owners or owner_lookup(sessions)
+        # Readiness covers PostgreSQL whenever keys or agreements are read from it.
+        uses_database = lookup_key is None or agreement_owners is None
+        app.state.database_probe = database_probe(sessions) if uses_database else None
         await sink.start()
         try:
             yield
@@ -71,6 +76,7 @@ def create_app(
 
     app = FastAPI(title="slawatch ingest", version="1", description=DESCRIPTION, lifespan=lifespan)
     install_problem_handlers(app)
+    install_unavailable_handlers(app)  # a database outage is a 503
     app.include_router(build_router(settings, sink))
     _document_raw_bodies(app)
     return app

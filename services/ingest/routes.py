@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
 
 from services.core.events import Event
+from services.core.http.probes import Probe, outcome
 from services.core.http.problems import ProblemError, problem_responses
 from services.core.settings import IngestSettings
 from services.ingest.batch import IngestResult, decode_items, read_limited, validate_items
@@ -68,6 +69,11 @@ _POST_RESPONSES = problem_responses(400, 401, 403, 413, 422, 503)
 _POST_RESPONSES[422]["description"] = (
     "Some or all events rejected: the problem lists `accepted` (stored) and `rejected` items"
 )
+
+
+async def _producer_ready(publisher: EventPublisher) -> None:
+    if not await publisher.ready():
+        raise ConnectionError("the Kafka producer is not connected")
 
 
 def build_router(settings: IngestSettings, publisher: EventPublisher) -> APIRouter:
@@ -122,12 +128,20 @@ def build_router(settings: IngestSettings, publisher: EventPublisher) -> APIRout
         return {"status": "ok"}
 
     @router.get(
-        "/readyz", summary="Readiness: the broker is reachable", responses=problem_responses(503)
+        "/readyz",
+        summary="Readiness: the broker and PostgreSQL (API keys, agreements) are reachable",
+        responses=problem_responses(503),
     )
-    async def readyz() -> dict[str, str]:
-        if not await publisher.ready():
-            detail = "the Kafka producer is not connected"
-            raise ProblemError(503, HTTPStatus(503).phrase, detail, "not-ready")
-        return {"status": "ready"}
+    async def readyz(request: Request) -> dict[str, Any]:
+        database: Probe | None = request.app.state.database_probe
+        kafka = outcome(_producer_ready(publisher))
+        checks = {"kafka": await kafka}
+        if database is not None:
+            checks["database"] = await outcome(database())
+        failed = sorted(name for name, result in checks.items() if result != "ok")
+        if failed:
+            detail = "not ready: " + ", ".join(failed)
+            raise ProblemError(503, HTTPStatus(503).phrase, detail, "not-ready", checks=checks)
+        return {"status": "ready", "checks": checks}
 
     return router

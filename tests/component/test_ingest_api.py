@@ -18,7 +18,7 @@ from services.core.kafka_admin import ensure_topics
 from services.core.settings import IngestSettings, KafkaSettings
 from services.ingest.app import create_app
 from services.ingest.publisher import KafkaEventPublisher, PublishError
-from tests.auth import ADMIN, ADMIN_HEADERS
+from tests.auth import ADMIN, ADMIN_HEADERS, MemoryKeys, memory_owners
 
 MAX_EVENTS, MAX_BYTES = 5, 4096
 PROBLEM = "application/problem+json"
@@ -66,7 +66,15 @@ async def harness() -> AsyncIterator[Harness]:
         max_batch_events=MAX_EVENTS, max_body_bytes=MAX_BYTES, publish_timeout_seconds=0.2
     )
     kafka = KafkaSettings(bootstrap_servers="127.0.0.1:1")
-    app = create_app(settings, kafka, publisher, security=ADMIN)
+    # Keys and agreements in memory: no database, so readiness is about the broker only.
+    app = create_app(
+        settings,
+        kafka,
+        publisher,
+        security=ADMIN,
+        lookup_key=MemoryKeys().lookup,
+        agreement_owners=memory_owners({}),
+    )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
