@@ -30,6 +30,7 @@ from services.core.auth import Authenticator, KeyLookup
 from services.core.db.api_keys import key_lookup
 from services.core.db.kpi_reader import ReaderFactory, sql_readers
 from services.core.db.session import make_engine, make_sessionmaker
+from services.core.http.body_deadline import BodyDeadlineMiddleware
 from services.core.settings import (
     ApiSettings,
     DatabaseSettings,
@@ -116,6 +117,7 @@ def create_app(
     app = FastAPI(title="slawatch API", version="1", description=DESCRIPTION, lifespan=lifespan)
     install_problem_handlers(app)
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(BodyDeadlineMiddleware)  # a body trickling in is a 408 after 10 s
     app.include_router(health.router)  # the probes: open (docs/security.md)
     # Every client's figures: the scrape token or an admin key.
     app.include_router(health.metrics_router, dependencies=SCRAPER, responses=AUTH_RESPONSES)

@@ -54,7 +54,12 @@ class IngestSettings(BaseSettings):
     port: int = 8001
     max_batch_events: int = Field(default=1000, ge=1)
     max_body_bytes: int = Field(default=2_000_000, ge=1024)
-    publish_timeout_seconds: float = Field(default=30.0, gt=0)
+    # How long a request waits for the broker's acknowledgement before answering 503: short,
+    # so a broker outage gets a quick answer the client can retry (copies are dropped by
+    # event_id), not a request held for the producer's whole retry budget.
+    publish_timeout_seconds: float = Field(default=5.0, gt=0)
+    # A request body must be complete this long after the request started (else 408).
+    body_timeout_seconds: float = Field(default=10.0, gt=0)
 
 
 class MetricsSettings(BaseSettings):

@@ -18,6 +18,7 @@ from services.core.auth import Authenticator, KeyLookup
 from services.core.db.agreement_owners import OwnerLookup, owner_lookup
 from services.core.db.api_keys import key_lookup
 from services.core.db.session import make_engine, make_sessionmaker
+from services.core.http.body_deadline import BodyDeadlineMiddleware
 from services.core.http.probes import database_probe
 from services.core.http.problems import Problem, install_problem_handlers, problem_media_type
 from services.core.http.unavailable import install_unavailable_handlers
@@ -77,6 +78,7 @@ def create_app(
     app = FastAPI(title="slawatch ingest", version="1", description=DESCRIPTION, lifespan=lifespan)
     install_problem_handlers(app)
     install_unavailable_handlers(app)  # a database outage is a 503
+    app.add_middleware(BodyDeadlineMiddleware, seconds=settings.body_timeout_seconds)
     app.include_router(build_router(settings, sink))
     _document_raw_bodies(app)
     return app

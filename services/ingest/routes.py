@@ -21,11 +21,13 @@ from services.core.http.probes import Probe, outcome
 from services.core.http.problems import ProblemError, problem_responses
 from services.core.settings import IngestSettings
 from services.ingest.batch import IngestResult, decode_items, read_limited, validate_items
+from services.ingest.inputs import require_json, require_utf8, screen_events
 from services.ingest.publisher import EventPublisher, PublishError
 from services.ingest.scope import apply_scope
 from services.ingest.security import PublisherDep
 
 log = logging.getLogger(__name__)
+BROKER_RETRY_AFTER_SECONDS = 5
 
 _EXAMPLE = {
     "event_id": "evt-0001",
@@ -65,7 +67,7 @@ def _request_body(max_events: int) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": content}}}
 
 
-_POST_RESPONSES = problem_responses(400, 401, 403, 413, 422, 503)
+_POST_RESPONSES = problem_responses(400, 401, 403, 408, 413, 415, 422, 503)
 _POST_RESPONSES[422]["description"] = (
     "Some or all events rejected: the problem lists `accepted` (stored) and `rejected` items"
 )
@@ -89,12 +91,16 @@ def build_router(settings: IngestSettings, publisher: EventPublisher) -> APIRout
         openapi_extra=_request_body(settings.max_batch_events),
     )
     async def post_events(request: Request, principal: PublisherDep) -> JSONResponse:
+        require_json(request.headers.get("content-type"))
         declared = request.headers.get("content-length")
         body = await read_limited(request.stream(), declared, settings.max_body_bytes)
+        require_utf8(body)
         items = decode_items(body, settings.max_batch_events)
         events, rejected = validate_items(items)
         taken = {r.index for r in rejected}  # the valid events are the other items, in order
         indices = [i for i in range(len(items)) if i not in taken]
+        events, indices, screened = screen_events(events, indices)
+        rejected += screened
         owners = request.app.state.agreement_owners
         events, refused = await apply_scope(principal, events, indices, owners)
         if refused and not events and not rejected:
@@ -110,8 +116,11 @@ def build_router(settings: IngestSettings, publisher: EventPublisher) -> APIRout
                 log.warning("publishing %d events failed: %r", len(events), exc)
                 # Nothing is reported accepted: the sender resends the whole request, and
                 # consumers drop any copy that did get through by its event_id.
-                detail = "the events could not be stored; retry the request"
-                headers = {"Retry-After": "1"}
+                detail = (
+                    "the events could not be stored in time; retry the request (an event that"
+                    " was stored after all is counted once: copies are dropped by event_id)"
+                )
+                headers = {"Retry-After": str(BROKER_RETRY_AFTER_SECONDS)}
                 raise ProblemError(
                     503, HTTPStatus(503).phrase, detail, "broker-unavailable", headers=headers
                 ) from exc

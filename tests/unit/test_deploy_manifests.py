@@ -57,7 +57,8 @@ K8S_WORKLOADS = {
 DEFAULTS_KEPT = {
     "INGEST_MAX_BATCH_EVENTS": "a limit of the ingest contract, not deployment tuning",
     "INGEST_MAX_BODY_BYTES": "a limit of the ingest contract, not deployment tuning",
-    "INGEST_PUBLISH_TIMEOUT_SECONDS": "matches the producer's own retry budget in code",
+    "INGEST_PUBLISH_TIMEOUT_SECONDS": "bounds an answer during a broker outage (docs/security.md)",
+    "INGEST_BODY_TIMEOUT_SECONDS": "a limit of the ingest contract, not deployment tuning",
     "METRICS_ALLOWED_LATENESS_SECONDS": "a measurement rule (docs/kpis.md), same everywhere",
     "METRICS_FLUSH_INTERVAL_SECONDS": "freshness vs. write load, tuned in code",
     "METRICS_SNAPSHOT_INTERVAL_SECONDS": "the snapshot grid the API reads, tuned in code",
