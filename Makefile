@@ -58,6 +58,13 @@ test: $(STAMP) ## Lint, then every test against a real Kafka broker and PostgreS
 	$(MAKE) --no-print-directory lint
 	HYPOTHESIS_PROFILE=ci scripts/with-infra.sh $(BIN)/pytest tests -q
 
+LOADED_RUNS ?= 3
+.PHONY: test-loaded
+test-loaded: $(STAMP) ## `make test` LOADED_RUNS times in a row with one core kept busy (CI is often loaded)
+	for i in $$(seq $(LOADED_RUNS)); do \
+		echo "loaded run $$i of $(LOADED_RUNS)"; scripts/with-cpu-load.sh $(MAKE) --no-print-directory test || exit 1; \
+	done
+
 FAILOVER_RUNS ?= 5
 .PHONY: test-failover
 test-failover: $(STAMP) ## The SIGKILL takeover test FAILOVER_RUNS times in a row (timing varies)

@@ -3,7 +3,7 @@ store standing in for the `api_keys` table."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -12,7 +12,6 @@ import httpx
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from services.core.db.agreement_owners import OwnerLookup
 from services.core.security import ApiKeyRecord, Role, issue_key, key_id_of
 from services.core.settings import SecuritySettings
 
@@ -65,12 +64,3 @@ class MemoryKeys:
 
     async def lookup(self, key_id: str) -> ApiKeyRecord | None:
         return self.records.get(key_id)
-
-
-def memory_owners(owners: dict[str, str]) -> OwnerLookup:
-    """An agreement-owner store (agreement id -> client) standing in for `agreements`."""
-
-    async def lookup(agreement_ids: Collection[str]) -> dict[str, str]:
-        return {a: owners[a] for a in agreement_ids if a in owners}
-
-    return lookup

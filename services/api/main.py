@@ -20,8 +20,9 @@ from services.api.deps import Runtime
 from services.api.instruments import make_registry
 from services.api.limits import BodyLimitMiddleware
 from services.api.problems import install_problem_handlers
+from services.api.quality_instruments import EventCountsCollector
 from services.api.routes import agreements as agreement_routes
-from services.api.routes import health, history, kpis, status, tickets
+from services.api.routes import calendars, data_quality, health, history, kpis, status, tickets
 from services.api.security import AUTH_RESPONSES, AUTHORIZED, SCRAPER
 from services.api.seed import seed_missing
 from services.api.status_changes import StatusChangeRecorder
@@ -97,12 +98,16 @@ def create_app(
         status_events = SlaStatusPublisher(kafka)  # one event per status change, any replica
         recorder = StatusChangeRecorder(sessions, status_events)
         cache = FiguresCache(agreements, readers, refresh_interval_seconds, recorder)
-        app.state.runtime = Runtime(
-            agreements, sessions, readers, cache, make_registry(cache), kafka
-        )
+        registry = make_registry(cache)
+        event_counts = EventCountsCollector(agreements)
+        registry.register(event_counts)
+        app.state.runtime = Runtime(agreements, sessions, readers, cache, registry, kafka)
         tasks = [
             asyncio.create_task(cache.run(), name="figures-cache-refresh"),
             asyncio.create_task(catalog.run(), name="agreements-refresh"),
+            asyncio.create_task(
+                event_counts.run(sessions, refresh_interval_seconds), name="event-counts-refresh"
+            ),
         ]
         try:
             yield
@@ -124,7 +129,9 @@ def create_app(
     # Everything else needs an API key; tests/component/test_api_security.py checks every route.
     for router in (kpis.router, tickets.router, history.router, agreement_routes.router):
         app.include_router(router, dependencies=AUTHORIZED, responses=AUTH_RESPONSES)
+    app.include_router(data_quality.router, dependencies=AUTHORIZED, responses=AUTH_RESPONSES)
     app.include_router(status.router, dependencies=AUTHORIZED, responses=AUTH_RESPONSES)
+    app.include_router(calendars.router, dependencies=AUTHORIZED, responses=AUTH_RESPONSES)
     return app
 
 

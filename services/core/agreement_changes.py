@@ -22,6 +22,7 @@ from services.core.db.agreements_repo import (
     save_agreement,
     target_history,
 )
+from services.core.db.calendars_repo import get_calendar
 
 
 class AgreementNotFound(LookupError):
@@ -32,10 +33,16 @@ class TargetNotFound(LookupError):
     """The agreement has no target with this id."""
 
 
+class CalendarNotFound(LookupError):
+    """The agreement names a shared calendar that is not stored."""
+
+
 async def put_agreement(
     session: AsyncSession, draft: AgreementInput, now: datetime
 ) -> tuple[StoredAgreement, bool]:
     """Create or replace an agreement as `draft` states it at `now`; (stored, created)."""
+    if draft.calendar_id is not None and await get_calendar(session, draft.calendar_id) is None:
+        raise CalendarNotFound(draft.calendar_id)  # else workers would wait for it for ever
     await lock_agreement(session, draft.agreement_id)
     existing = await get_agreement(session, draft.agreement_id)
     history = await target_history(session, draft.agreement_id)

@@ -26,6 +26,7 @@ from services.core.agreement_targets import (
 )
 from services.core.agreement_term import AgreementStatus, Term, agreement_status, today_in
 from services.core.agreements import MeasurementParams
+from services.core.calendar_model import TOPIC_KEY_PREFIX
 from services.core.events import Identifier
 
 Text = Annotated[str, Field(min_length=1, max_length=500)]
@@ -90,6 +91,13 @@ class _AgreementBase(MeasurementParams):
     term: Term
     measures: tuple[ImprovementMeasure, ...] = ()
 
+    @field_validator("agreement_id")
+    @classmethod
+    def _not_a_calendar_key(cls, value: str) -> str:
+        if value.startswith(TOPIC_KEY_PREFIX):  # calendars share the agreements topic
+            raise ValueError(f"agreement ids may not start with {TOPIC_KEY_PREFIX!r}")
+        return value
+
     @field_validator("measures")
     @classmethod
     def _unique_measures(
@@ -149,7 +157,7 @@ def to_document(agreement: Agreement) -> dict[str, Any]:
     """The JSON document stored and published; holidays sorted so equal agreements give
     byte-equal documents (a set's order varies between processes)."""
     document = agreement.model_dump(mode="json")
-    if document.get("calendar"):
+    if document.get("calendar") and "holidays" in document["calendar"]:
         document["calendar"]["holidays"] = sorted(document["calendar"]["holidays"])
     return document
 

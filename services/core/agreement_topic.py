@@ -3,7 +3,9 @@
 Writers (the API, `services.core.agreements_sync`) publish the full document keyed by
 agreement id, with the stored version in a `version` header; a deletion is a tombstone. The
 topic is compacted, so it holds the latest document of every agreement for ever. It has one
-partition: the volume is tiny and one partition keeps every change in one order.
+partition: the volume is tiny and one partition keeps every change in one order. Shared
+calendars travel on it too, keyed `calendar:<id>`: in one order with the agreements, a
+calendar always reaches a worker before the agreements written after it that name it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any
 
 from services.core.agreement_model import Agreement, to_document
 from services.core.agreements import MeasurementParams
+from services.core.calendar_model import Calendar, topic_key
+from services.core.calendar_model import to_document as calendar_document
 from services.core.kafka_admin import ensure_topics
 from services.core.kafka_producer import LazyProducer
 from services.core.settings import KafkaSettings
@@ -71,6 +75,13 @@ class AgreementPublisher:
         value = None if agreement is None else encode(agreement)
         headers = [(VERSION_HEADER, str(version).encode())]
         await self._producer.send(self.topic, agreement_id.encode(), value, headers)
+
+    async def publish_calendar(self, calendar: Calendar, version: int) -> None:
+        """Publish a shared calendar document and wait for the broker's acknowledgement."""
+        value = json.dumps(calendar_document(calendar), separators=(",", ":"), sort_keys=True)
+        headers = [(VERSION_HEADER, str(version).encode())]
+        key = topic_key(calendar.calendar_id).encode()
+        await self._producer.send(self.topic, key, value.encode(), headers)
 
     async def close(self) -> None:
         await self._producer.close()

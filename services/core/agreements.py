@@ -12,7 +12,14 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 from services.core.events import Identifier, Priority
 
@@ -40,13 +47,23 @@ class OpeningHours(BaseModel):
         return self
 
 
+DatedHours = dict[date, Annotated[tuple[OpeningHours, ...], Field(min_length=1)]]
+
+
 class BusinessCalendar(BaseModel):
-    """Weekly opening hours and holidays, interpreted in the agreement's time zone."""
+    """Weekly opening hours and the dates that differ from them, in the agreement's zone.
+
+    A date is a holiday (closed all day), an extra working day (worked although its weekday
+    has no opening hours, with its own hours) or a date with special hours (its own hours
+    instead of its weekday's, e.g. closing at 15:00 on a holiday eve); at most one of them.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     weekly_hours: dict[str, tuple[OpeningHours, ...]]
     holidays: frozenset[date] = frozenset()
+    extra_working_days: DatedHours = Field(default_factory=dict)
+    special_hours: DatedHours = Field(default_factory=dict)
 
     @field_validator("weekly_hours")
     @classmethod
@@ -55,6 +72,68 @@ class BusinessCalendar(BaseModel):
         if unknown:
             raise ValueError(f"unknown weekday names {sorted(unknown)}; use {DAY_NAMES}")
         return value
+
+    @field_serializer("holidays")
+    def _sorted_holidays(self, value: frozenset[date]) -> list[date]:
+        return sorted(value)  # a set's order varies between processes
+
+    @field_validator("extra_working_days", "special_hours")
+    @classmethod
+    def _sorted(cls, value: DatedHours) -> DatedHours:
+        return dict(sorted(value.items()))  # equal calendars dump to equal documents
+
+    @model_validator(mode="after")
+    def _one_rule_per_date(self) -> BusinessCalendar:
+        extra, special = set(self.extra_working_days), set(self.special_hours)
+        for what, dates in (
+            ("a holiday and an extra working day", self.holidays & extra),
+            ("a holiday and has special hours", self.holidays & special),
+            ("an extra working day and has special hours", extra & special),
+        ):
+            if dates:
+                raise ValueError(f"{sorted(map(str, dates))}: a date cannot be both {what}")
+        open_days = [d for d in extra if self.weekly_hours.get(DAY_NAMES[d.weekday()])]
+        if open_days:
+            raise ValueError(
+                f"extra working days {sorted(map(str, open_days))} fall on weekdays with "
+                "opening hours: give them special_hours instead"
+            )
+        return self
+
+    def dated_years(self) -> set[int]:
+        """The years of every dated entry (holidays, extra working days, special hours)."""
+        dates = self.holidays | set(self.extra_working_days) | set(self.special_hours)
+        return {d.year for d in dates}
+
+
+class YearlyCalendar(BaseModel):
+    """A calendar versioned by year: `years[y]` holds the rules of the local dates of year y.
+
+    A year without a version keeps the weekly hours of the latest earlier version (of the
+    first version, before it); its dated entries belong to their own year's version only.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    years: dict[Annotated[int, Field(ge=1, le=9998)], BusinessCalendar] = Field(min_length=1)
+
+    @field_validator("years")
+    @classmethod
+    def _dates_in_their_year(cls, value: dict[int, BusinessCalendar]) -> dict[int, Any]:
+        for year, rules in value.items():
+            strays = rules.dated_years() - {year}
+            if strays:
+                raise ValueError(f"the {year} version has dates in {sorted(strays)}")
+        return dict(sorted(value.items()))
+
+    def rules_for(self, year: int) -> BusinessCalendar:
+        """The version in effect in `year`."""
+        earlier = [y for y in self.years if y <= year]
+        return self.years[earlier[-1] if earlier else min(self.years)]
+
+
+# What the ticket clock reads: an inline calendar, or a (resolved shared) yearly one.
+CalendarRules = BusinessCalendar | YearlyCalendar
 
 
 class PriorityTargets(BaseModel):
@@ -78,7 +157,10 @@ class MeasurementParams(BaseModel):
 
     agreement_id: Identifier
     timezone: str = "UTC"
-    calendar: BusinessCalendar | None = None
+    calendar: CalendarRules | None = None
+    calendar_id: Identifier | None = Field(
+        default=None, description="A shared calendar (/v1/calendars), instead of `calendar`."
+    )
     frt_target_seconds: PriorityTargets
     resolution_target_seconds: PriorityTargets
     service_level_threshold_seconds: PositiveSeconds = 20.0
@@ -93,6 +175,14 @@ class MeasurementParams(BaseModel):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
+
+    @model_validator(mode="after")
+    def _one_calendar(self) -> MeasurementParams:
+        # A resolved agreement carries both (services/core/calendar_model.py, `resolve`),
+        # but that copy is made without validation: a document gives one or the other.
+        if self.calendar_id is not None and self.calendar is not None:
+            raise ValueError("give either calendar or calendar_id, not both")
+        return self
 
     @property
     def zone(self) -> ZoneInfo:

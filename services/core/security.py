@@ -112,6 +112,15 @@ def publish_refusal(
     an admin or auth is off: not limited. A stored publisher key without a client (made
     before keys were scoped) may publish nothing: the safe reading of a missing scope.
     """
+    refusal = agreement_refusal(principal, agreement_id, owner)
+    if refusal is None and principal.connector is not None and source != principal.connector:
+        return f"this key publishes only events with source {principal.connector!r}"
+    return refusal
+
+
+def agreement_refusal(principal: Principal, agreement_id: str, owner: str | None) -> str | None:
+    """Why `principal` may not write for `agreement_id` at all (whatever the event's source),
+    or None when it may: `publish_refusal` without the connector check."""
     if principal.role is Role.ADMIN:
         return None
     if principal.client is None:
@@ -122,8 +131,6 @@ def publish_refusal(
         return f"agreement {agreement_id!r} is not one of client {principal.client!r}"
     if principal.agreements is not None and agreement_id not in principal.agreements:
         return f"this key may not publish for agreement {agreement_id!r}"
-    if principal.connector is not None and source != principal.connector:
-        return f"this key publishes only events with source {principal.connector!r}"
     return None
 
 

@@ -60,6 +60,12 @@ class IngestSettings(BaseSettings):
     publish_timeout_seconds: float = Field(default=5.0, gt=0)
     # A request body must be complete this long after the request started (else 408).
     body_timeout_seconds: float = Field(default=10.0, gt=0)
+    # The accepted range of occurred_at (services/core/event_range.py, docs/kpis.md).
+    max_future_seconds: float = Field(default=300.0, ge=0)
+    max_days_before_term: float = Field(default=366.0, ge=0)
+    # How long a known agreement (and its term) is remembered before it is read again; an
+    # id not found is looked up again on every request, so a new agreement is usable at once.
+    agreements_cache_seconds: float = Field(default=30.0, ge=0)
 
 
 class MetricsSettings(BaseSettings):
@@ -82,6 +88,9 @@ class MetricsSettings(BaseSettings):
     snapshot_interval_seconds: float = Field(default=60.0, gt=0)
     snapshot_retention_days: float = Field(default=400.0, gt=0)
     broker_session_timeout_seconds: float = Field(default=30.0, gt=0)
+    # An event of an agreement the worker does not know yet holds its batch this long for
+    # the agreement to arrive on the agreements topic, then is dead-lettered (0: no wait).
+    agreement_wait_seconds: float = Field(default=30.0, ge=0)
 
 
 class ApiSettings(BaseSettings):

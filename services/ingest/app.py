@@ -8,15 +8,16 @@ exist and owns a Kafka producer for its lifetime.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.core.auth import Authenticator, KeyLookup
-from services.core.db.agreement_owners import OwnerLookup, owner_lookup
 from services.core.db.api_keys import key_lookup
+from services.core.db.event_counts import CountKey, add_counts
 from services.core.db.session import make_engine, make_sessionmaker
 from services.core.http.body_deadline import BodyDeadlineMiddleware
 from services.core.http.probes import database_probe
@@ -24,8 +25,9 @@ from services.core.http.problems import Problem, install_problem_handlers, probl
 from services.core.http.unavailable import install_unavailable_handlers
 from services.core.kafka_admin import ensure_topics, event_topics
 from services.core.settings import DatabaseSettings, IngestSettings, KafkaSettings, SecuritySettings
+from services.ingest.agreements import AgreementLookup, KnownAgreements, stored_agreements
 from services.ingest.publisher import EventPublisher, KafkaEventPublisher
-from services.ingest.routes import build_router, event_components
+from services.ingest.routes import CountRecorder, Ledger, build_router, event_components
 
 DESCRIPTION = """Receives customer-service events (contract v1, see `schemas/v1/`) and stores
 them on Kafka for the metrics workers. A 202 answer means every event is durably stored."""
@@ -39,10 +41,12 @@ def create_app(
     security: SecuritySettings | None = None,
     database: DatabaseSettings | None = None,
     lookup_key: KeyLookup | None = None,
-    agreement_owners: OwnerLookup | None = None,
+    lookup_agreements: AgreementLookup | None = None,
+    record_counts: CountRecorder | None = None,
 ) -> FastAPI:
-    """A new ingest app; `publisher` replaces the Kafka producer, `lookup_key` the API keys
-    and `agreement_owners` the agreements' clients in PostgreSQL (`database`), for tests."""
+    """A new ingest app; `publisher` replaces the Kafka producer, `lookup_key` the API keys,
+    `lookup_agreements` the agreements and `record_counts` the data-quality counts in PostgreSQL
+    (`database`), all for tests."""
     owns_kafka = publisher is None
     sink: EventPublisher = publisher or KafkaEventPublisher(
         kafka.bootstrap_servers, kafka.topic_prefix
@@ -60,20 +64,27 @@ def create_app(
                 kafka.replication_factor,
             )
         # API keys and agreements live in PostgreSQL; the engine connects on first use only.
-        engine = make_engine(database or DatabaseSettings())
-        sessions = make_sessionmaker(engine)
-        lookup = lookup_key or key_lookup(sessions)
+        engine = None
+        if lookup_key is None or lookup_agreements is None or record_counts is None:
+            engine = make_engine(database or DatabaseSettings())
+        sessions = make_sessionmaker(engine) if engine is not None else None
+        lookup = lookup_key or key_lookup(_needed(sessions))
         app.state.authenticator = Authenticator(security or SecuritySettings(), lookup)
-        app.state.agreement_owners = agreement_owners or owner_lookup(sessions)
+        agreements = lookup_agreements or stored_agreements(_needed(sessions))
+        app.state.ledger = Ledger(
+            KnownAgreements(agreements, settings.agreements_cache_seconds),
+            record_counts or _stored_counts(_needed(sessions)),
+        )
         # Readiness covers PostgreSQL whenever keys or agreements are read from it.
-        uses_database = lookup_key is None or agreement_owners is None
-        app.state.database_probe = database_probe(sessions) if uses_database else None
+        uses_database = lookup_key is None or lookup_agreements is None
+        app.state.database_probe = database_probe(_needed(sessions)) if uses_database else None
         await sink.start()
         try:
             yield
         finally:
             await sink.stop()
-            await engine.dispose()
+            if engine is not None:
+                await engine.dispose()
 
     app = FastAPI(title="slawatch ingest", version="1", description=DESCRIPTION, lifespan=lifespan)
     install_problem_handlers(app)
@@ -82,6 +93,19 @@ def create_app(
     app.include_router(build_router(settings, sink))
     _document_raw_bodies(app)
     return app
+
+
+def _needed(sessions: async_sessionmaker[AsyncSession] | None) -> async_sessionmaker[AsyncSession]:
+    assert sessions is not None  # made whenever a lookup was not given
+    return sessions
+
+
+def _stored_counts(sessions: async_sessionmaker[AsyncSession]) -> CountRecorder:
+    async def record(counts: Mapping[CountKey, int]) -> None:
+        async with sessions() as session, session.begin():
+            await add_counts(session, counts)
+
+    return record
 
 
 def _document_raw_bodies(app: FastAPI) -> None:

@@ -52,17 +52,15 @@ def _refusal(event: EventBase) -> str | None:
 
 
 def screen_events(
-    events: Sequence[EventBase], indices: Sequence[int]
-) -> tuple[list[EventBase], list[int], list[Rejection]]:
-    """The events that pass, their batch indices, and a rejection for every other one."""
-    kept: list[EventBase] = []
-    kept_indices: list[int] = []
+    events: Sequence[tuple[int, EventBase]],
+) -> tuple[list[tuple[int, EventBase]], list[Rejection]]:
+    """The events (batch index, event) that pass, and a rejection for every other one."""
+    kept: list[tuple[int, EventBase]] = []
     refused: list[Rejection] = []
-    for index, event in zip(indices, events, strict=True):
+    for index, event in events:
         reason = _refusal(event)
         if reason is None:
-            kept.append(event)
-            kept_indices.append(index)
+            kept.append((index, event))
         else:
             refused.append(Rejection(index=index, event_id=event.event_id, reason=reason))
-    return kept, kept_indices, refused
+    return kept, refused

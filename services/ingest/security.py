@@ -3,7 +3,7 @@
 The same keys, roles and caller as the API (services/core/security.py and the shared
 `get_principal` in services/core/http/auth.py); only the publish check is this service's own.
 Publishers and admins may publish; a viewer key gets 403. The probes stay open. What a
-publisher may publish (its client's agreements) is checked per event in scope.py.
+publisher may publish (its client's agreements) is checked per event in screening.py.
 """
 
 from __future__ import annotations

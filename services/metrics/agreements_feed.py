@@ -7,7 +7,8 @@ so reading it from the start rebuilds the whole set. `catch_up` runs before Faus
 so no event of a known agreement is dead-lettered as unknown while the worker starts;
 `follow` then keeps applying changes from where `catch_up` stopped, in place, into the dict
 the engines read. Each document carries its stored version; an older one (a slow API replica
-republishing) is ignored.
+republishing) is ignored. Shared calendars come on the same topic (keys `calendar:<id>`);
+`CalendarBook` puts them into the agreements that name them.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from services.core.agreement_topic import VERSION_HEADER, decode_params, ensure_agreements_topic
 from services.core.agreements import MeasurementParams, load_measurement_params
+from services.core.calendar_model import TOPIC_KEY_PREFIX, Calendar
 from services.core.settings import KafkaSettings, MetricsSettings
 from services.core.topics import agreements_topic
+from services.metrics.calendar_book import CalendarBook
 from services.metrics.observe import clients_of
 
 log = logging.getLogger(__name__)
@@ -58,6 +61,7 @@ class AgreementsFeed:
         self.kafka = kafka
         self.topic = agreements_topic(kafka.topic_prefix)
         self.agreements = agreements
+        self.book = CalendarBook(agreements)
         self.clients = {} if clients is None else clients
         self.positions: dict[int, int] = {}  # partition -> next offset to read
         self.versions: dict[str, int] = {}
@@ -68,8 +72,11 @@ class AgreementsFeed:
         if record.key is None:
             return
         agreement_id = record.key.decode()
+        if agreement_id.startswith(TOPIC_KEY_PREFIX):
+            self._apply_calendar(agreement_id, record)
+            return
         if record.value is None:
-            self.agreements.pop(agreement_id, None)
+            self.book.drop_agreement(agreement_id)
             self.versions.pop(agreement_id, None)
             log.info("agreement %s removed", agreement_id)
             return
@@ -82,10 +89,25 @@ class AgreementsFeed:
         except ValueError:
             log.exception("unusable document for agreement %s skipped", agreement_id)
             return
-        self.agreements[agreement_id] = params
+        self.book.put_agreement(agreement_id, params)
         self.clients[agreement_id] = client
         self.versions[agreement_id] = number
         log.info("agreement %s at version %d applied", agreement_id, number)
+
+    def _apply_calendar(self, key: str, record: ConsumerRecord) -> None:
+        calendar_id = key[len(TOPIC_KEY_PREFIX) :]
+        version = dict(record.headers or ()).get(VERSION_HEADER)
+        number = int(version) if version else 0
+        if record.value is not None and number < self.versions.get(key, 0):
+            return
+        try:
+            calendar = None if record.value is None else Calendar.model_validate_json(record.value)
+        except ValueError:
+            log.exception("unusable document for calendar %s skipped", calendar_id)
+            return
+        self.book.put_calendar(calendar_id, calendar)
+        self.versions[key] = number
+        log.info("calendar %s at version %d applied", calendar_id, number)
 
     async def _consumer(self) -> AIOKafkaConsumer:
         consumer = AIOKafkaConsumer(

@@ -26,6 +26,7 @@ from services.core.topics import Family
 from services.metrics.agents import register_agents
 from services.metrics.agreements_feed import AgreementsFeed, make_feed
 from services.metrics.app import Topology, create_topology
+from services.metrics.hold import AgreementWait
 from services.metrics.instruments import Instruments
 from services.metrics.observe import attach_histograms, update_gauges
 from services.metrics.sink import flush
@@ -73,15 +74,17 @@ def build_worker(
         for family in Family
     }
     worker = Worker(topology, engines, agreements)
+    sessions = make_sessionmaker(make_engine(database))
     register_agents(
         topology,
         engines,
         worker.instruments,
         metrics.batch_max_events,
         metrics.batch_wait_seconds,
+        AgreementWait(agreements, metrics.agreement_wait_seconds),
+        sessions,
     )
     attach_histograms(engines, worker.instruments, feed.clients)
-    sessions = make_sessionmaker(make_engine(database))
     app = topology.app
     app.task(feed.follow)
 

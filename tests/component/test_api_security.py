@@ -32,7 +32,13 @@ ROUTES = sorted(
 PROTECTED = [r for r in ROUTES if r[1] not in PUBLIC]
 SCOPED = [r for r in PROTECTED if "{agreement_id}" in r[1]]
 SCRAPED = {("GET", "/metrics")}  # every client's figures: scrape token or admin key only
-LISTS = [r for r in PROTECTED if r[0] == "GET" and "{" not in r[1] and r not in SCRAPED]
+# Shared calendars hold no client's data: every reading key lists them all.
+SHARED = {"/v1/calendars"}
+LISTS = [
+    r
+    for r in PROTECTED
+    if r[0] == "GET" and "{" not in r[1] and r not in SCRAPED and r[1] not in SHARED
+]
 
 
 def ids(routes: list[tuple[str, str]]) -> list[str]:
@@ -132,6 +138,20 @@ async def test_lists_show_a_viewer_its_client_only(
     assert B not in viewer.text
     assert A in admin.text
     assert B in admin.text
+
+
+async def test_a_viewer_reads_calendars_and_only_an_admin_writes_them(
+    setup: tuple[httpx.AsyncClient, Keys],
+) -> None:
+    client, keys = setup
+    for path in ("/v1/calendars", "/v1/calendars/cn-default"):
+        # Past authorization: the marker of the missing database, not 401/403/404.
+        response = await call(client, "GET", path, keys.viewer)
+        assert response.json()["type"] == "urn:slawatch:problem:test-no-database"
+    headers = bearer(keys.viewer)
+    body = {"name": "x", "years": {"2026": {"weekly_hours": {}}}}
+    response = await client.put("/v1/calendars/cn-default", json=body, headers=headers)
+    assert response.status_code == 403, response.text
 
 
 @pytest.mark.parametrize(("method", "path"), PROTECTED, ids=ids(PROTECTED))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -16,9 +18,10 @@ from aiokafka.errors import KafkaConnectionError
 from services.core.events import EventBase, parse_event
 from services.core.kafka_admin import ensure_topics
 from services.core.settings import IngestSettings, KafkaSettings
+from services.ingest.agreements import KnownAgreement
 from services.ingest.app import create_app
 from services.ingest.publisher import KafkaEventPublisher, PublishError
-from tests.auth import ADMIN, ADMIN_HEADERS, MemoryKeys, memory_owners
+from tests.auth import ADMIN, ADMIN_HEADERS, MemoryKeys
 
 MAX_EVENTS, MAX_BYTES = 5, 4096
 PROBLEM = "application/problem+json"
@@ -54,10 +57,45 @@ class FakePublisher:
         return [e.event_id for batch in self.batches for e in batch]
 
 
+TERM_START = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class FakeAgreements:
+    """Agreements by id (client and term start), every lookup made, and every count recorded."""
+
+    known: dict[str, KnownAgreement] = field(
+        default_factory=lambda: {
+            "acme": KnownAgreement("acme", TERM_START),
+            # a year before this term is before the floor
+            "old": KnownAgreement("acme", datetime(2000, 6, 1, tzinfo=UTC)),
+        }
+    )
+    counts: Counter[tuple[str, float, str]] = field(default_factory=Counter)
+    lookups: list[set[str]] = field(default_factory=list)
+    broken: bool = False
+
+    @classmethod
+    def of(cls, clients: Mapping[str, str]) -> FakeAgreements:
+        """Agreements id -> client, every term starting at `TERM_START`."""
+        return cls({a: KnownAgreement(client, TERM_START) for a, client in clients.items()})
+
+    async def lookup(self, ids: Collection[str]) -> dict[str, KnownAgreement]:
+        self.lookups.append(set(ids))
+        if self.broken:
+            raise OSError("database down")
+        return {a: self.known[a] for a in ids if a in self.known}
+
+    async def record(self, counts: Mapping[tuple[str, float, str], int]) -> None:
+        # Everything asked for: the real store would drop unknown agreements, hiding a leak.
+        self.counts.update(counts)
+
+
 @dataclass
 class Harness:
     client: httpx.AsyncClient
     publisher: FakePublisher
+    agreements: FakeAgreements = field(default_factory=FakeAgreements)
 
 
 @pytest.fixture
@@ -68,20 +106,22 @@ async def harness() -> AsyncIterator[Harness]:
     )
     kafka = KafkaSettings(bootstrap_servers="127.0.0.1:1")
     # Keys and agreements in memory: no database, so readiness is about the broker only.
+    agreements = FakeAgreements()
     app = create_app(
         settings,
         kafka,
         publisher,
         security=ADMIN,
         lookup_key=MemoryKeys().lookup,
-        agreement_owners=memory_owners({}),
+        lookup_agreements=agreements.lookup,
+        record_counts=agreements.record,
     )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
             transport=transport, base_url="http://ingest", headers=ADMIN_HEADERS
         ) as client:
-            yield Harness(client, publisher)
+            yield Harness(client, publisher, agreements)
     assert publisher.stopped
 
 

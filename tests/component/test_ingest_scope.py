@@ -2,7 +2,8 @@
 
 Like the viewer test of the API walks every route, this walks every pair of key and agreement
 and states the expected answer in a table of its own (not by calling the rule it checks):
-an event outside the key's scope is refused with its reason and never published.
+an event outside the key's scope is refused with its reason and never published. A scoped
+key gets the same answer for an agreement that does not exist as for another client's.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import pytest
 from services.core.security import ApiKeyRecord, Role, issue_key
 from services.core.settings import IngestSettings, KafkaSettings
 from services.ingest.app import create_app
-from tests.auth import ADMIN, ADMIN_TOKEN, MemoryKeys, bearer, memory_owners
-from tests.component.test_ingest_api import FakePublisher, created
+from tests.auth import ADMIN, ADMIN_TOKEN, MemoryKeys, bearer
+from tests.component.test_ingest_api import FakeAgreements, FakePublisher, created
 
 OWNERS = {"acme-a": "acme", "acme-b": "acme", "ini-a": "initech"}
 AGREEMENTS = [*OWNERS, "nowhere"]  # "nowhere" exists for no client
@@ -26,8 +27,8 @@ SOURCE = "zendesk"
 
 # Each key, and the agreements it may write (for events with `source` "zendesk").
 KEYS: dict[str, frozenset[str]] = {
-    "admin": frozenset(AGREEMENTS),  # not limited; an unknown agreement is another check's
-    "bootstrap": frozenset(AGREEMENTS),
+    "admin": frozenset(OWNERS),  # not limited: "nowhere" is refused as unknown (422)
+    "bootstrap": frozenset(OWNERS),
     "publisher-acme": frozenset({"acme-a", "acme-b"}),
     "publisher-acme-a": frozenset({"acme-a"}),
     "publisher-acme-connector": frozenset({"acme-a", "acme-b"}),
@@ -58,8 +59,14 @@ def _tokens(keys: MemoryKeys) -> dict[str, str]:
 
 
 class Ingest:
-    def __init__(self, client: httpx.AsyncClient, publisher: FakePublisher, keys: MemoryKeys):
-        self.client, self.publisher = client, publisher
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        publisher: FakePublisher,
+        keys: MemoryKeys,
+        agreements: FakeAgreements,
+    ):
+        self.client, self.publisher, self.agreements = client, publisher, agreements
         self.tokens = _tokens(keys)
 
     async def post(self, key: str, body: object) -> httpx.Response:
@@ -68,19 +75,20 @@ class Ingest:
 
 @pytest.fixture
 async def ingest() -> AsyncIterator[Ingest]:
-    publisher, keys = FakePublisher(), MemoryKeys()
+    publisher, keys, agreements = FakePublisher(), MemoryKeys(), FakeAgreements.of(OWNERS)
     app = create_app(
         IngestSettings(),
         KafkaSettings(bootstrap_servers="127.0.0.1:1"),
         publisher,
         security=ADMIN,
         lookup_key=keys.lookup,
-        agreement_owners=memory_owners(OWNERS),
+        lookup_agreements=agreements.lookup,
+        record_counts=agreements.record,
     )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://ingest") as client:
-            yield Ingest(client, publisher, keys)
+            yield Ingest(client, publisher, keys, agreements)
 
 
 PAIRS = [(key, agreement) for key in KEYS for agreement in AGREEMENTS]
@@ -97,6 +105,10 @@ async def test_every_key_publishes_exactly_its_scope(
     if agreement in KEYS[key]:
         assert response.status_code == 202, response.text
         assert ingest.publisher.published_ids == ["e-1"]
+    elif key in ("admin", "bootstrap"):  # not limited: the agreement does not exist
+        assert response.status_code == 422, response.text
+        assert response.json()["rejected"][0]["reason"] == "agreement_id: no agreement 'nowhere'"
+        assert ingest.publisher.batches == []
     else:
         assert response.status_code == 403, response.text
         problem = response.json()
@@ -105,7 +117,9 @@ async def test_every_key_publishes_exactly_its_scope(
         [rejection] = problem["rejected"]
         assert (rejection["index"], rejection["event_id"]) == (0, "e-1")
         assert rejection["reason"]
+        assert "no agreement" not in rejection["reason"]
         assert ingest.publisher.batches == []
+    assert len(ingest.agreements.lookups) == 1  # one lookup for existence, scope and range
 
 
 async def test_a_mixed_batch_publishes_only_the_events_in_scope(ingest: Ingest) -> None:
@@ -130,6 +144,33 @@ async def test_a_mixed_batch_publishes_only_the_events_in_scope(ingest: Ingest) 
     assert ingest.publisher.published_ids == ["e-1", "e-4"]
 
 
+async def test_scope_comes_before_the_time_range_and_refusals_count_only_in_scope(
+    ingest: Ingest,
+) -> None:
+    far = "9999-12-31T23:59:59Z"
+    batch = [
+        created(1, agreement_id="acme-a", priority="asap"),  # breaks the contract: counted
+        created(2, agreement_id="acme-a", occurred_at=far),  # out of range: counted
+        created(3, agreement_id="ini-a", priority="asap"),  # another client's: not counted
+        created(4, agreement_id="ini-a", occurred_at=far),  # out of scope, whatever its date
+        created(5, agreement_id="nowhere", occurred_at=far),
+        created(6, agreement_id="acme-b"),
+    ]
+
+    response = await ingest.post("publisher-acme", batch)
+
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["accepted"] == ["e-6"]
+    reasons = [r["reason"] for r in problem["rejected"]]
+    assert reasons[1].startswith("occurred_at: ")
+    assert reasons[3] == reasons[4].replace("nowhere", "ini-a")  # no leak of whose or when
+    assert "initech" not in response.text
+    counts = {(a, outcome): n for (a, _, outcome), n in ingest.agreements.counts.items()}
+    assert counts == {("acme-a", "invalid"): 2}  # nothing written into initech's figures
+    assert ingest.agreements.lookups == [{"acme-a", "ini-a", "nowhere", "acme-b"}]
+
+
 async def test_a_connector_key_needs_its_source_on_every_event(ingest: Ingest) -> None:
     response = await ingest.post("publisher-acme-connector", created(1, agreement_id="acme-a"))
 
@@ -138,10 +179,8 @@ async def test_a_connector_key_needs_its_source_on_every_event(ingest: Ingest) -
     assert ingest.publisher.batches == []
 
 
-async def test_an_unreadable_owner_store_is_503_and_publishes_nothing() -> None:
-    async def broken(agreement_ids: object) -> dict[str, str]:
-        raise OSError("database down")
-
+async def test_an_unreadable_agreement_store_is_503_and_publishes_nothing() -> None:
+    broken = FakeAgreements(broken=True)
     publisher, keys = FakePublisher(), MemoryKeys()
     token = keys.issue(Role.PUBLISHER, "acme")
     app = create_app(
@@ -150,7 +189,8 @@ async def test_an_unreadable_owner_store_is_503_and_publishes_nothing() -> None:
         publisher,
         security=ADMIN,
         lookup_key=keys.lookup,
-        agreement_owners=broken,
+        lookup_agreements=broken.lookup,
+        record_counts=broken.record,
     )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

@@ -13,8 +13,8 @@ from services.core.auth import KeyLookup
 from services.core.security import ApiKeyRecord, Role
 from services.core.settings import IngestSettings, KafkaSettings
 from services.ingest.app import create_app
-from tests.auth import ADMIN, ADMIN_TOKEN, MemoryKeys, bearer, memory_owners
-from tests.component.test_ingest_api import FakePublisher, created
+from tests.auth import ADMIN, ADMIN_TOKEN, MemoryKeys, bearer
+from tests.component.test_ingest_api import FakeAgreements, FakePublisher, created
 
 PROBLEM = "application/problem+json"
 UNKNOWN = "sw_not_a_real_key_0123456789abcdef"
@@ -30,14 +30,15 @@ class Harness:
 @asynccontextmanager
 async def serve(publisher: FakePublisher, lookup: KeyLookup) -> AsyncIterator[httpx.AsyncClient]:
     kafka = KafkaSettings(bootstrap_servers="127.0.0.1:1")
-    owners = memory_owners({"acme": "acme"})  # created() posts for agreement "acme"
+    agreements = FakeAgreements()
     app = create_app(
         IngestSettings(),
         kafka,
         publisher,
         security=ADMIN,
         lookup_key=lookup,
-        agreement_owners=owners,
+        lookup_agreements=agreements.lookup,
+        record_counts=agreements.record,
     )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

@@ -17,8 +17,8 @@ import pytest
 
 from services.core.settings import IngestSettings, KafkaSettings
 from services.ingest.app import create_app
-from tests.auth import ADMIN, ADMIN_HEADERS, ADMIN_TOKEN, MemoryKeys, memory_owners
-from tests.component.test_ingest_api import FakePublisher, created
+from tests.auth import ADMIN, ADMIN_HEADERS, ADMIN_TOKEN, MemoryKeys
+from tests.component.test_ingest_api import FakeAgreements, FakePublisher, created
 from tests.integration.prom_server import free_port, served
 
 DEADLINE_SECONDS = 1.0
@@ -29,13 +29,15 @@ SLOW_CLIENTS = 5
 @pytest.fixture
 async def ingest_port() -> AsyncIterator[int]:
     settings = IngestSettings(body_timeout_seconds=DEADLINE_SECONDS)
+    agreements = FakeAgreements()
     app = create_app(
         settings,
         KafkaSettings(bootstrap_servers="127.0.0.1:1"),
         FakePublisher(),
         security=ADMIN,
         lookup_key=MemoryKeys().lookup,
-        agreement_owners=memory_owners({}),
+        lookup_agreements=agreements.lookup,
+        record_counts=agreements.record,
     )
     port = free_port()
     async with served(app, port):

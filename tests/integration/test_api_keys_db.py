@@ -128,7 +128,8 @@ async def test_ingest_checks_a_stored_publisher_key_against_stored_agreements(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://ingest") as client:
             for target, status in ((own, 202), (other, 403), (own + "-missing", 403)):
-                body = created(1, agreement_id=target)
+                # within the range of the seeded terms (2026-01-01)
+                body = created(1, agreement_id=target, occurred_at="2026-03-02T09:00:00Z")
                 response = await client.post("/v1/events", json=body, headers=bearer(token))
                 assert response.status_code == status, response.text
 

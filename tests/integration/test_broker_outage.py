@@ -18,8 +18,8 @@ import pytest
 
 from services.core.settings import IngestSettings, KafkaSettings
 from services.ingest.app import create_app
-from tests.auth import ADMIN, ADMIN_HEADERS, MemoryKeys, memory_owners
-from tests.component.test_ingest_api import created
+from tests.auth import ADMIN, ADMIN_HEADERS, MemoryKeys
+from tests.component.test_ingest_api import FakeAgreements, created
 from tests.integration.prom_server import free_port
 from tests.integration.prom_tools import ROOT
 
@@ -52,12 +52,14 @@ async def test_ingest_answers_503_within_seconds_while_the_broker_is_down(
 ) -> None:
     bootstrap, env = private_broker
     kafka = KafkaSettings(bootstrap_servers=bootstrap, topic_prefix=topic_prefix, partitions=1)
+    agreements = FakeAgreements()
     app = create_app(
         IngestSettings(),  # the default publish timeout is what is under test
         kafka,
         security=ADMIN,
         lookup_key=MemoryKeys().lookup,
-        agreement_owners=memory_owners({}),
+        lookup_agreements=agreements.lookup,
+        record_counts=agreements.record,
     )
     async with app.router.lifespan_context(app):  # its shutdown is bounded too
         transport = httpx.ASGITransport(app=app)

@@ -13,7 +13,10 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.api.seed import seed_missing
+from services.core.db.session import make_sessionmaker
 from services.core.settings import DatabaseSettings, IngestSettings, KafkaSettings
 from services.ingest.app import create_app as ingest_app
 from tests.auth import ADMIN, ADMIN_HEADERS, bearer
@@ -25,6 +28,7 @@ from tests.integration.test_api_keys_db import cli
 
 pytest_plugins = ["tests.integration.db_fixtures"]
 DEADLINE_SECONDS = 30.0  # generous on a loaded machine; an answer takes well under it
+IN_TERM = "2026-03-02T09:00:00Z"  # within the range of write_agreements' terms (2026-01-01)
 
 
 @pytest.fixture
@@ -83,18 +87,28 @@ async def test_api_reads_are_503_during_an_outage_and_recover(
 
 
 async def test_ingest_is_unready_and_refuses_stored_keys_with_503_during_an_outage(
+    tmp_path: Path,
     proxied: tuple[TcpProxy, str],
     migrated_database: str,
+    db_engine: AsyncEngine,
+    agreement_id: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     proxy, url = proxied
+    idle = agreement_id + "-idle"
+    seed = write_agreements(tmp_path / "a.yaml", agreement_id, idle)
+    await seed_missing(make_sessionmaker(db_engine), seed)
     _, token = await cli(
         migrated_database, "create", "--role", "admin", "--name", "outage", capsys=capsys
     )
     stored = bearer(token.strip())
+
+    def event(n: int, agreement: str = agreement_id) -> dict[str, object]:
+        return created(n, agreement_id=agreement, occurred_at=IN_TERM)
+
     publisher = FakePublisher()
     app = ingest_app(
-        IngestSettings(),
+        IngestSettings(agreements_cache_seconds=3600),  # remembered throughout the outage
         KafkaSettings(bootstrap_servers="127.0.0.1:1"),
         publisher,
         database=DatabaseSettings(database_url=url),
@@ -104,7 +118,7 @@ async def test_ingest_is_unready_and_refuses_stored_keys_with_503_during_an_outa
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://ingest") as client:
             assert (await client.get("/readyz")).status_code == 200
-            post = client.post("/v1/events", json=created(1), headers=stored)
+            post = client.post("/v1/events", json=event(1), headers=stored)
             assert (await post).status_code == 202
 
             await proxy.cut()
@@ -112,19 +126,24 @@ async def test_ingest_is_unready_and_refuses_stored_keys_with_503_during_an_outa
             assert ready.status_code == 503
             assert ready.json()["checks"]["database"] != "ok"
             assert ready.json()["checks"]["kafka"] == "ok"
-            refused = await client.post("/v1/events", json=created(2), headers=stored)
+            refused = await client.post("/v1/events", json=event(2), headers=stored)
             assert_unavailable(refused)
-            # The bootstrap admin key needs no database: still served.
-            bootstrap = await client.post("/v1/events", json=created(3), headers=ADMIN_HEADERS)
+            # The bootstrap admin key needs no database, nor does an agreement ingest knows.
+            bootstrap = await client.post("/v1/events", json=event(3), headers=ADMIN_HEADERS)
             assert bootstrap.status_code == 202
+            # One it has not read yet cannot be checked: a retry, not a refusal.
+            unchecked = await client.post("/v1/events", json=event(5, idle), headers=ADMIN_HEADERS)
+            assert_unavailable(unchecked)
+            assert unchecked.json()["type"] == "urn:slawatch:problem:agreements-unavailable"
 
             await proxy.restore()
 
             async def recovered() -> bool:
                 if (await client.get("/readyz")).status_code != 200:
                     return False
-                again = await client.post("/v1/events", json=created(4), headers=stored)
+                again = await client.post("/v1/events", json=event(4), headers=stored)
                 return again.status_code == 202
 
             await eventually(recovered, DEADLINE_SECONDS)
     assert "e-2" not in publisher.published_ids
+    assert "e-5" not in publisher.published_ids

@@ -65,6 +65,10 @@ DEFAULTS_KEPT = {
     "METRICS_BATCH_MAX_EVENTS": "throughput vs. latency, measured by `make bench`",
     "METRICS_BATCH_WAIT_SECONDS": "throughput vs. latency, measured by `make bench`",
     "METRICS_BROKER_SESSION_TIMEOUT_SECONDS": "Faust's default failure detection is fine",
+    "INGEST_MAX_FUTURE_SECONDS": "the accepted event time range (docs/kpis.md), same everywhere",
+    "INGEST_MAX_DAYS_BEFORE_TERM": "the accepted event time range (docs/kpis.md), same everywhere",
+    "INGEST_AGREEMENTS_CACHE_SECONDS": "how stale a known agreement may be, tuned in code",
+    "METRICS_AGREEMENT_WAIT_SECONDS": "how long a batch waits for a new agreement, tuned in code",
     "AUTH_ENABLED": "API keys are required in every deployment",
     "AUTH_BOOTSTRAP_ADMIN_TOKEN": "a demo/first-setup secret; deployments create keys instead",
 }

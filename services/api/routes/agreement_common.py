@@ -31,6 +31,9 @@ def change_problems() -> Iterator[None]:
         raise unknown_agreement(str(exc)) from None
     except changes.TargetNotFound as exc:
         raise ProblemError(404, "Unknown target", f"no target {exc}", "unknown-target") from None
+    except changes.CalendarNotFound as exc:
+        detail = f"no calendar {exc}: store it first (PUT /v1/calendars/{exc})"
+        raise ProblemError(422, "Unknown calendar", detail, "unknown-calendar") from None
     except TargetVersionConflict as exc:
         raise ProblemError(409, "Target version conflict", str(exc), "target-conflict") from None
     except ValidationError as exc:

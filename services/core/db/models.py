@@ -254,3 +254,46 @@ class SlaStatusChange(Base):
     target: Mapped[float] = mapped_column(Double, nullable=False)
     stream_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class CalendarRow(Base):
+    """The current document of a shared calendar (`Calendar` as JSON); `version` counts changes."""
+
+    __tablename__ = "calendars"
+
+    calendar_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
+EVENT_OUTCOMES = ("accepted", "duplicate", "late", "invalid", "unknown")
+
+
+class EventCount(Base):
+    """How many events of an agreement ended how, per UTC hour (docs/metrics.md, "Data
+    quality"): ingest adds its refusals, workers add what they counted and dead-lettered."""
+
+    __tablename__ = "event_counts"
+    __table_args__ = (CheckConstraint(_one_of("outcome", EVENT_OUTCOMES), name="outcome"),)
+
+    agreement_id: Mapped[str] = _agreement_fk()
+    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    outcome: Mapped[str] = mapped_column(Text, primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class EventCountMark(Base):
+    """The last source offset whose outcome a worker added to `event_counts`, per partition:
+    a replayed message at or below it is not counted again."""
+
+    __tablename__ = "event_count_marks"
+
+    topic: Mapped[str] = mapped_column(Text, primary_key=True)
+    partition: Mapped[int] = mapped_column(Integer, primary_key=True)
+    counted_to: Mapped[int] = mapped_column(BigInteger, nullable=False)

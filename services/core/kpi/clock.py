@@ -19,21 +19,11 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from services.core.agreements import DAY_NAMES, BusinessCalendar
+from services.core.agreements import CalendarRules
+from services.core.kpi.opening_hours import CalendarKey, calendar_key, hours_on
 
 PAUSING = frozenset({"pending", "on_hold"})
 RUNNING = frozenset({"open", "solved", "closed", "resolved", "reopened"})
-
-# Hashable stand-in for a BusinessCalendar (its dict field makes the model unhashable):
-# per weekday (mon..sun) the (start, end) pairs, plus the holidays.
-_CalendarKey = tuple[tuple[tuple[tuple[time, time | None], ...], ...], frozenset[date]]
-
-
-def _calendar_key(calendar: BusinessCalendar) -> _CalendarKey:
-    weekly = tuple(
-        tuple((h.start, h.end) for h in calendar.weekly_hours.get(day, ())) for day in DAY_NAMES
-    )
-    return weekly, calendar.holidays
 
 
 def _instant(day: date, wall: time | None, zone: ZoneInfo) -> float:
@@ -60,13 +50,10 @@ def _instant(day: date, wall: time | None, zone: ZoneInfo) -> float:
 
 
 @lru_cache(maxsize=16_384)
-def _day_intervals(zone: ZoneInfo, key: _CalendarKey, day: date) -> tuple[tuple[float, float], ...]:
-    """One local date's opening hours as merged, sorted UTC intervals (empty on holidays)."""
-    weekly, holidays = key
-    if day in holidays:
-        return ()
+def _day_intervals(zone: ZoneInfo, key: CalendarKey, day: date) -> tuple[tuple[float, float], ...]:
+    """One local date's opening hours as merged, sorted UTC intervals (empty when closed)."""
     merged: list[tuple[float, float]] = []
-    for start, end in sorted(weekly[day.weekday()], key=lambda pair: pair[0]):
+    for start, end in sorted(hours_on(key, day), key=lambda pair: pair[0]):
         lo, hi = _instant(day, start, zone), _instant(day, end, zone)
         if hi <= lo:  # the whole interval fell into a DST gap
             continue
@@ -78,18 +65,19 @@ def _day_intervals(zone: ZoneInfo, key: _CalendarKey, day: date) -> tuple[tuple[
 
 
 def business_seconds(
-    start: float, end: float, zone: ZoneInfo, calendar: BusinessCalendar | None
+    start: float, end: float, zone: ZoneInfo, calendar: CalendarRules | None
 ) -> float:
     """Seconds of business time in [start, end]; 24/7 without a calendar, 0 if end <= start.
 
-    With a calendar, only the weekly opening hours in `zone` count, minus holidays (whole
-    local dates). Both instants must be finite when a calendar is given.
+    With a calendar, only its opening hours in `zone` count: each local date's weekly hours,
+    none on holidays, or the date's own hours (extra working days, special hours). Both
+    instants must be finite when a calendar is given.
     """
     if end <= start:
         return 0.0
     if calendar is None:
         return end - start
-    key = _calendar_key(calendar)
+    key = calendar_key(calendar)
     # Earlier dates close by the time `start`'s date begins, but if the clock goes back
     # across midnight (say 00:30 -> 23:30), the next date opens before `end`'s date is over.
     day = datetime.fromtimestamp(start, zone).date()
@@ -132,7 +120,7 @@ def ticket_clock(
     end: float,
     pauses: Sequence[tuple[float, float]],
     zone: ZoneInfo,
-    calendar: BusinessCalendar | None,
+    calendar: CalendarRules | None,
 ) -> float:
     """Business seconds in [start, end] that no pause covers; 0 if end <= start.
 

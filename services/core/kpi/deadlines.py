@@ -13,10 +13,11 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from services.core.agreements import BusinessCalendar
+from services.core.agreements import CalendarRules
 
 # Same package: the cached per-date opening intervals the clock itself sums over.
-from services.core.kpi.clock import _calendar_key, _day_intervals
+from services.core.kpi.clock import _day_intervals
+from services.core.kpi.opening_hours import calendar_key, last_open_day
 
 
 def running_gaps(
@@ -34,15 +35,17 @@ def running_gaps(
 
 
 def business_intervals(
-    start: float, end: float, zone: ZoneInfo, calendar: BusinessCalendar
+    start: float, end: float, zone: ZoneInfo, calendar: CalendarRules
 ) -> Iterator[tuple[float, float]]:
     """Opening intervals of `calendar` clipped to [start, end), in order; `end` may be inf."""
-    key = _calendar_key(calendar)
+    key = calendar_key(calendar)
     # Start a date early: if the clock goes back across midnight, the previous local date
-    # can still be open after `start`.
+    # can still be open after `start`. After `last_open_day` nothing opens again.
     day = datetime.fromtimestamp(start, zone).date() - timedelta(days=1)
-    last = None if math.isinf(end) else datetime.fromtimestamp(end, zone).date() + timedelta(1)
-    while last is None or day <= last:
+    last = last_open_day(calendar)
+    if not math.isinf(end):
+        last = min(last, datetime.fromtimestamp(end, zone).date() + timedelta(1))
+    while day <= last:
         for lo, hi in _day_intervals(zone, key, day):
             if hi > start and lo < end:
                 yield max(lo, start), min(hi, end)
@@ -54,18 +57,16 @@ def due_at(
     target_seconds: float,
     pauses: Sequence[tuple[float, float]],
     zone: ZoneInfo,
-    calendar: BusinessCalendar | None,
+    calendar: CalendarRules | None,
 ) -> float | None:
     """First instant `e` with `ticket_clock(start, e, pauses, zone, calendar) >= target`.
 
-    None when the clock never gets there: a pause runs to +inf first, or the calendar has
-    no opening hours at all. A target of 0 or less is due at `start`.
+    None when the clock never gets there: a pause runs to +inf first, or the calendar
+    stops opening before the target is reached. A target of 0 or less is due at `start`.
     """
     remaining = float(target_seconds)
     if remaining <= 0:
         return start
-    if calendar is not None and not any(calendar.weekly_hours.values()):
-        return None
     for a, b in running_gaps(start, pauses):
         spans = [(a, b)] if calendar is None else business_intervals(a, b, zone, calendar)
         for lo, hi in spans:

@@ -3,8 +3,8 @@
 Why: the streaming engine is incremental, approximate (DDSketch) and order-sensitive; this
 module is none of those. It sorts each ticket's and call's events, walks them once and keeps
 every measured value, so tests can feed both the same events and compare. It is the reference:
-keep it plain and literal, never clever. It deliberately shares no code with the engine except
-`clock.business_seconds` (business hours are a calendar question, not a KPI question).
+keep it plain and literal, never clever. It deliberately shares no code with the engine; its
+business hours come from `oracle_calendar`, written apart from the engine's clock.
 
 Not modelled here: watermarks and late events (feed only on-time events), and `as_of` (pass
 only the events up to it). Where docs/kpis.md is ambiguous, a "Reading:" comment says which
@@ -37,7 +37,7 @@ from services.core.events import (
     TicketStatus,
     TicketStatusChanged,
 )
-from services.core.kpi.clock import business_seconds
+from services.core.kpi.oracle_calendar import business_seconds
 
 FIGURE_NAMES = (
     "tickets_created",
