@@ -80,6 +80,12 @@ class MetricsSettings(BaseSettings):
     data_dir: Path = Path(".run/faust")
     agreements_file: Path = Path("deploy/agreements/demo.yaml")
     allowed_lateness_seconds: float = Field(default=3600.0, ge=0)
+    # Events dated further than this after the worker's clock are dead-lettered as
+    # `out_of_range`: one event from the future must not move its agreement's stream time.
+    max_ahead_seconds: float = Field(default=3600.0, gt=0)
+    # Not ready (/readyz 503, slawatch_worker_ready 0) when events wait this long with no
+    # batch done, or flushes to PostgreSQL fail this long.
+    stall_seconds: float = Field(default=120.0, gt=0)
     flush_interval_seconds: float = Field(default=2.0, gt=0)
     # An agent applies up to this many events, then writes each changed row once; a batch
     # closes early when no more events come within the wait.

@@ -26,7 +26,13 @@ from services.metrics.instruments import Instruments
 from services.metrics.table_store import TableStore
 
 log = logging.getLogger(__name__)
-REJECTED = {Outcome.LATE: "late", Outcome.UNKNOWN_AGREEMENT: "unknown_agreement"}
+REJECTED = {
+    Outcome.LATE: "late",
+    Outcome.UNKNOWN_AGREEMENT: "unknown_agreement",
+    Outcome.OUT_OF_RANGE: "out_of_range",
+}
+# An event the engine raised on: refused alone, so the rest of its batch still counts.
+UNPROCESSABLE = "unprocessable"
 
 
 def register_agents(
@@ -79,7 +85,13 @@ def _register(
             inst.child(inst.events, family.value, "invalid").inc()
             counts.note(message, None, "invalid")
             return "invalid", exc.reason
-        outcome = engine.stage(parsed, message.partition, message.offset)
+        try:
+            outcome = engine.stage(parsed, message.partition, message.offset)
+        except Exception as exc:  # the engine raises only before it changed anything
+            log.exception("%s event %s could not be processed", family, parsed.event_id)
+            inst.child(inst.events, family.value, UNPROCESSABLE).inc()
+            counts.note(message, parsed, UNPROCESSABLE)
+            return UNPROCESSABLE, f"{type(exc).__name__}: {exc}"[:500]
         counts.note(message, parsed, outcome.value)
         inst.child(inst.events, family.value, outcome.value).inc()
         inst.child(inst.processing, family.value).observe(time.perf_counter() - started)
@@ -93,9 +105,14 @@ def _register(
             await hold.until_known(event.message for event in events)
             refused = [(event.message, stage(event.message)) for event in events]
             # No await between staging and writing: the sink only ever sees whole batches.
-            engine.write()
-            inst.state_writes.labels(family.value).inc(await store.publish())
+            try:
+                engine.write()
+                inst.state_writes.labels(family.value).inc(await store.publish())
+            except Exception:
+                inst.child(inst.batch_failures, family.value).inc()
+                raise
             inst.batch_events.labels(family.value).observe(len(events))
+            inst.batch_done(family.value, time.time())
             for message, refusal in refused:
                 if refusal is not None:
                     await reject(message, *refusal)

@@ -42,6 +42,10 @@ OUTCOME_OF = {
     "late": "late",
     "unknown_agreement": "unknown",
     "invalid": "invalid",
+    # Outside the range the workers count (docs/kpis.md), or the engine failed on it: either
+    # way the event was not counted because of what it carries.
+    "out_of_range": "invalid",
+    "unprocessable": "invalid",
 }
 Noted = tuple[int, str, float, str]  # (offset, agreement id, hour start, outcome)
 
@@ -85,22 +89,28 @@ class OutcomeCounts:
     def note(self, message: Any, event: Any, outcome: str) -> None:
         """Note how `message` ended; `event` is its parsed event, or None if invalid.
 
-        Valid events count in the hour of their `occurred_at`, invalid ones in the hour they
-        were read (they may have no usable time). A message naming no agreement is not noted.
+        Valid events count in the hour of their `occurred_at`, invalid ones (also those out of
+        the counted range, or that the engine failed on) in the hour they were read. A message
+        naming no agreement is not noted.
         """
         if self.sessions is None:
             return
-        if event is not None:
-            agreement, at = event.agreement_id, event.occurred_at_epoch
+        counted_as = OUTCOME_OF[outcome]
+        read_at = float(message.timestamp or time.time())
+        if event is None:
+            agreement, at = invalid_claim(message.value), read_at
+        elif counted_as == "invalid":
+            # An out-of-range time would file it where no period's report looks.
+            agreement, at = event.agreement_id, read_at
         else:
-            agreement, at = invalid_claim(message.value), float(message.timestamp or time.time())
+            agreement, at = event.agreement_id, event.occurred_at_epoch
         if agreement is None:
             return
         if self._size >= MAX_PENDING:
             self.dropped += 1
             return
         self._size += 1
-        noted = (message.offset, agreement, hour_of(at), OUTCOME_OF.get(outcome, outcome))
+        noted = (message.offset, agreement, hour_of(at), counted_as)
         self.pending.setdefault((message.topic, message.partition), []).append(noted)
 
     async def save(self) -> bool:

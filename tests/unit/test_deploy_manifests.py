@@ -60,6 +60,8 @@ DEFAULTS_KEPT = {
     "INGEST_PUBLISH_TIMEOUT_SECONDS": "bounds an answer during a broker outage (docs/security.md)",
     "INGEST_BODY_TIMEOUT_SECONDS": "a limit of the ingest contract, not deployment tuning",
     "METRICS_ALLOWED_LATENESS_SECONDS": "a measurement rule (docs/kpis.md), same everywhere",
+    "METRICS_MAX_AHEAD_SECONDS": "a measurement rule (docs/kpis.md), same everywhere",
+    "METRICS_STALL_SECONDS": "when a stalled worker turns unready, tuned in code",
     "METRICS_FLUSH_INTERVAL_SECONDS": "freshness vs. write load, tuned in code",
     "METRICS_SNAPSHOT_INTERVAL_SECONDS": "the snapshot grid the API reads, tuned in code",
     "METRICS_BATCH_MAX_EVENTS": "throughput vs. latency, measured by `make bench`",
@@ -463,7 +465,7 @@ def probe_port(container: dict[str, Any], probe: dict[str, Any]) -> int:
     [
         ("slawatch-ingest", 8001, "/healthz", "/readyz"),
         ("slawatch-api", 8000, "/healthz", "/readyz"),
-        ("slawatch-metrics-worker", 9108, "/metrics", "/metrics"),
+        ("slawatch-metrics-worker", 9108, "/metrics", "/readyz"),
     ],
 )
 def test_k8s_deployment_probes(name: str, port: int, live: str, ready: str) -> None:

@@ -9,8 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.core.db.models import EVENT_OUTCOMES
 from services.core.event_range import OCCURRED_AT_FLOOR, EventTimeRange
-from services.metrics.counting import tally
+from services.core.kpi.engine import Outcome
+from services.metrics.agents import UNPROCESSABLE
+from services.metrics.counting import OUTCOME_OF, tally
 from services.metrics.deadletter import deadletter_record
 from services.metrics.hold import AgreementWait, claimed_agreement, unknown_agreements
 from services.metrics.replay_dead_letters import Selection, decode
@@ -135,3 +138,10 @@ def test_event_time_range(
     received = datetime(2026, 12, 2, tzinfo=UTC)
     reason = EventTimeRange().refusal(occurred_at, received, term_start)
     assert (reason is not None) == refused
+
+
+def test_every_outcome_of_a_message_is_one_of_the_counted_outcomes() -> None:
+    # The database refuses any other outcome: a missing mapping would stall the counts.
+    outcomes = {o.value for o in Outcome} | {UNPROCESSABLE, "invalid"}
+    assert {OUTCOME_OF[o] for o in outcomes} <= set(EVENT_OUTCOMES)
+    assert OUTCOME_OF["out_of_range"] == OUTCOME_OF[UNPROCESSABLE] == "invalid"

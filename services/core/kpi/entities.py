@@ -116,27 +116,38 @@ def ticket_facts(events: Sequence[EntityEvent], params: MeasurementParams) -> li
 def customer_call_facts(events: Sequence[EntityEvent], params: MeasurementParams) -> list[Fact]:
     """Facts of all calls of one customer (docs/kpis.md, "Calls"); `events` in event order."""
     facts: list[Fact] = []
-    offers = [e["t"] for e in events if e["k"] == "call.offered"]
     calls: dict[str, list[EntityEvent]] = {}
     for e in events:
         calls.setdefault(e["call"], []).append(e)
-    for call_events in calls.values():
-        offered = next((e for e in call_events if e["k"] == "call.offered"), None)
-        if offered is not None:
-            after = call_events[call_events.index(offered) + 1 :]
-            outcome = next(
-                (e for e in after if e["k"] in ("call.answered", "call.abandoned")), None
-            )
-            if outcome is not None:
-                facts.append(_outcome_fact(offered["t"], outcome, params))
-        for e in call_events:
-            if e["k"] == "call.completed":
-                c = e["t"]
-                facts.append(Fact(FactKind.HANDLED_CALL, c, e["handle"]))
-                horizon_end = c + params.fcr_horizon_seconds
-                repeat = any(c < t <= horizon_end for t in offers)
-                facts.append(Fact(FactKind.CALL_FCR, c, ok=bool(e["resolved"]) and not repeat))
+    short_abandons: set[str] = set()
+    for call_id, call_events in calls.items():
+        outcome = _outcome(call_events, params)
+        if outcome is not None:
+            facts.append(outcome)
+            if outcome.short:
+                short_abandons.add(call_id)
+    # A short abandon is no repeat contact: it is left out of every call figure.
+    offers = [
+        e["t"] for e in events if e["k"] == "call.offered" and e["call"] not in short_abandons
+    ]
+    for e in events:
+        if e["k"] == "call.completed":
+            c = e["t"]
+            facts.append(Fact(FactKind.HANDLED_CALL, c, e["handle"]))
+            horizon_end = c + params.fcr_horizon_seconds
+            repeat = any(c < t <= horizon_end for t in offers)
+            facts.append(Fact(FactKind.CALL_FCR, c, ok=bool(e["resolved"]) and not repeat))
     return facts
+
+
+def _outcome(call_events: Sequence[EntityEvent], params: MeasurementParams) -> Fact | None:
+    """The outcome fact of one call: its first answer or abandon after its offer."""
+    offered = next((e for e in call_events if e["k"] == "call.offered"), None)
+    if offered is None:
+        return None
+    after = call_events[call_events.index(offered) + 1 :]
+    outcome = next((e for e in after if e["k"] in ("call.answered", "call.abandoned")), None)
+    return None if outcome is None else _outcome_fact(offered["t"], outcome, params)
 
 
 def _outcome_fact(offered_at: float, outcome: EntityEvent, params: MeasurementParams) -> Fact:
@@ -149,9 +160,9 @@ def _outcome_fact(offered_at: float, outcome: EntityEvent, params: MeasurementPa
 
 
 def survey_facts(events: Sequence[EntityEvent], params: MeasurementParams) -> list[Fact]:
-    """One score per survey: the earliest submission in event order."""
+    """One score per survey: the latest submission in event order replaces earlier ones."""
     if not events:
         return []
-    first = events[0]
-    score = int(first["score"])
-    return [Fact(FactKind.SURVEY, first["t"], float(score), ok=score >= 4)]
+    latest = events[-1]
+    score = int(latest["score"])
+    return [Fact(FactKind.SURVEY, latest["t"], float(score), ok=score >= 4)]

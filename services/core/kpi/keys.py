@@ -14,10 +14,6 @@ def bucket(agreement_id: str, partition: int, granularity: str, start: float) ->
     return f"b|{agreement_id}|{partition}|{granularity}|{int(start)}"
 
 
-def watermark(partition: int) -> str:
-    return f"w|{partition}"
-
-
 def position(agreement_id: str, partition: int) -> str:
     return f"s|{agreement_id}|{partition}"
 
