@@ -76,6 +76,11 @@ test-failover: $(STAMP) ## The SIGKILL takeover test FAILOVER_RUNS times in a ro
 bench: $(STAMP) ## Throughput and latency benchmark (writes bench/results/latest.json)
 	scripts/with-infra.sh $(BIN)/python -m bench.run
 
+SOAK_SECONDS ?= 240
+.PHONY: soak
+soak: $(STAMP) ## Worker memory under sustained simulated traffic, SOAK_SECONDS long (bench/results/soak.json)
+	SOAK_SECONDS=$(SOAK_SECONDS) scripts/with-infra.sh $(BIN)/python -m bench.soak
+
 .PHONY: observability
 observability: $(STAMP) ## Regenerate the SLO alert rules and the Grafana dashboards
 	$(BIN)/python deploy/prometheus/generate.py

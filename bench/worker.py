@@ -43,7 +43,10 @@ class BenchWorker:
         *,
         app_id: str | None = None,
         index: int = 0,
+        module: str = "services.metrics.worker",
+        env: dict[str, str] | None = None,
     ):
+        self.module = module
         self.dir = Path(tempfile.mkdtemp(prefix="slawatch-bench-"))
         self.port = PROMETHEUS_PORT + index
         agreements = self.dir / "agreements.yaml"
@@ -75,6 +78,7 @@ class BenchWorker:
             "METRICS_FLUSH_INTERVAL_SECONDS": str(self.flush_interval),
             "METRICS_PROMETHEUS_PORT": str(self.port),
             "METRICS_BROKER_SESSION_TIMEOUT_SECONDS": "10",
+            **(env or {}),
         }
         self.engine = create_async_engine(database_url)
         self.sessions = make_sessionmaker(self.engine)
@@ -83,7 +87,7 @@ class BenchWorker:
     def start(self) -> None:
         log = (self.dir / "worker.log").open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "services.metrics.worker"],
+            [sys.executable, "-m", self.module],
             cwd=ROOT,
             env=self.env,
             stdout=log,

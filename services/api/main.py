@@ -26,6 +26,7 @@ from services.api.routes import calendars, data_quality, health, history, kpis, 
 from services.api.security import AUTH_RESPONSES, AUTHORIZED, SCRAPER
 from services.api.seed import seed_missing
 from services.api.status_changes import StatusChangeRecorder
+from services.api.status_relay import StatusEventRelay
 from services.core.agreement_topic import AgreementPublisher
 from services.core.auth import Authenticator, KeyLookup
 from services.core.db.api_keys import key_lookup
@@ -95,8 +96,16 @@ def create_app(
         agreements = catalog.agreements
         app.state.agreement_catalog = catalog
         readers = open_reader or sql_readers(sessions)
-        status_events = SlaStatusPublisher(kafka)  # one event per status change, any replica
-        recorder = StatusChangeRecorder(sessions, status_events)
+        # One event per status change, any replica: stored with the change, relayed from there.
+        status_events = SlaStatusPublisher(kafka, api.status_ack_timeout_seconds)
+        relay = StatusEventRelay(
+            sessions,
+            status_events,
+            interval_seconds=api.status_relay_interval_seconds,
+            retention_seconds=api.status_outbox_retention_days * 86400,
+        )
+        app.state.status_relay = relay
+        recorder = StatusChangeRecorder(sessions, on_recorded=relay.wake)
         cache = FiguresCache(agreements, readers, refresh_interval_seconds, recorder)
         registry = make_registry(cache)
         event_counts = EventCountsCollector(agreements)
@@ -109,12 +118,17 @@ def create_app(
                 event_counts.run(sessions, refresh_interval_seconds), name="event-counts-refresh"
             ),
         ]
+        relaying = asyncio.create_task(relay.run(), name="sla-status-relay")
         try:
             yield
         finally:
-            for task in tasks:
+            relay.stop()  # let a turn in progress mark what it sent, within the bound
+            await _bounded(asyncio.wait({relaying}), "the SLA status relay")
+            for task in [*tasks, relaying]:
                 task.cancel()
-            await _bounded(asyncio.gather(*tasks, return_exceptions=True), "background tasks")
+            await _bounded(
+                asyncio.gather(*tasks, relaying, return_exceptions=True), "background tasks"
+            )
             await _bounded(catalog.close(), "the agreement publisher")
             await _bounded(status_events.close(), "the SLA status publisher")
             await _bounded(engine.dispose(), "the database pool")

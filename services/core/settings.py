@@ -111,6 +111,12 @@ class ApiSettings(BaseSettings):
     # Prometheus sends it as `Authorization: Bearer` to read /metrics (every client's figures);
     # admin API keys may read /metrics too (docs/security.md).
     metrics_token: SecretStr | None = None
+    # The SLA status outbox relay (services/api/status_relay.py, docs/sla.md): how often it
+    # looks for events, how long it waits for acknowledgements before logging a warning (it
+    # keeps waiting: a send is never repeated while in flight), how long sent rows are kept.
+    status_relay_interval_seconds: float = Field(default=1.0, gt=0)
+    status_ack_timeout_seconds: float = Field(default=30.0, gt=0)
+    status_outbox_retention_days: float = Field(default=7.0, gt=0)
 
     @field_validator("metrics_token")
     @classmethod

@@ -71,6 +71,9 @@ DEFAULTS_KEPT = {
     "INGEST_MAX_DAYS_BEFORE_TERM": "the accepted event time range (docs/kpis.md), same everywhere",
     "INGEST_AGREEMENTS_CACHE_SECONDS": "how stale a known agreement may be, tuned in code",
     "METRICS_AGREEMENT_WAIT_SECONDS": "how long a batch waits for a new agreement, tuned in code",
+    "API_STATUS_RELAY_INTERVAL_SECONDS": "event latency vs. database polling, tuned in code",
+    "API_STATUS_ACK_TIMEOUT_SECONDS": "only how often a slow broker is logged (docs/sla.md)",
+    "API_STATUS_OUTBOX_RETENTION_DAYS": "how long sent events stay for inspection, same everywhere",
     "AUTH_ENABLED": "API keys are required in every deployment",
     "AUTH_BOOTSTRAP_ADMIN_TOKEN": "a demo/first-setup secret; deployments create keys instead",
 }

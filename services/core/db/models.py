@@ -19,11 +19,13 @@ from sqlalchemy import (
     DateTime,
     Double,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     MetaData,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -297,3 +299,26 @@ class EventCountMark(Base):
     topic: Mapped[str] = mapped_column(Text, primary_key=True)
     partition: Mapped[int] = mapped_column(Integer, primary_key=True)
     counted_to: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class SlaStatusOutbox(Base):
+    """A status change event waiting to be published, or published (`sent_at`): the outbox.
+
+    Written in the transaction that stores the change (services/api/status_changes.py) and
+    published by the relay (services/api/status_relay.py) in `seq` order.
+    """
+
+    __tablename__ = "sla_status_outbox"
+    __table_args__ = (
+        # The relay reads the oldest unsent rows; sent rows wait only for pruning.
+        Index("ix_sla_status_outbox_pending", "seq", postgresql_where=text("sent_at IS NULL")),
+        Index(None, "sent_at"),
+    )
+
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    # The event's id: the message's `event_id` header, what consumers deduplicate on.
+    event_id: Mapped[str] = mapped_column(Text, nullable=False, unique=True)
+    message_key: Mapped[str] = mapped_column(Text, nullable=False)
+    payload: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
