@@ -8,9 +8,9 @@
 #        DEMO_SECONDS=N scripts/demo.sh
 #            run N seconds, print the 24 h KPIs of every agreement, stop; exit 0 when every
 #            agreement has figures, 1 when none has, 2 when only some have.
-#   DEMO_WORKERS (1)          metrics workers; worker i gets METRICS_WEB_PORT=6066+i,
-#                             METRICS_PROMETHEUS_PORT=9108+i, METRICS_DATA_DIR=.run/faust-i
-#                             (set METRICS_WEB_PORT / METRICS_PROMETHEUS_PORT to move the bases)
+#   DEMO_WORKERS (1)          metrics workers; worker i gets METRICS_PROMETHEUS_PORT=9108+i,
+#                             METRICS_DATA_DIR=.run/faust-i (set METRICS_PROMETHEUS_PORT to move
+#                             the base); Faust's own web server stays off (docs/security.md)
 #   DEMO_RATE (30)            tickets (and calls) per minute per agreement
 #   DEMO_BACKFILL_HOURS (2)   history simulated at start, so figures show at once (only
 #                             with DEMO_REPORT_HISTORY=0)
@@ -40,7 +40,6 @@ export API_PORT INGEST_PORT
 API_URL="http://127.0.0.1:$API_PORT"
 INGEST_URL="http://127.0.0.1:$INGEST_PORT"
 WORKERS="${DEMO_WORKERS:-1}"
-WEB_PORT_BASE="${METRICS_WEB_PORT:-6066}"
 PROM_PORT_BASE="${METRICS_PROMETHEUS_PORT:-9108}"
 DEMO_SECONDS="${DEMO_SECONDS:-}"
 UP_TIMEOUT_SECONDS=60
@@ -161,7 +160,7 @@ need_cmd setsid "part of util-linux"
 [[ -z "$DEMO_SECONDS" || "$DEMO_SECONDS" =~ ^[0-9]+$ ]] ||
     die "DEMO_SECONDS must be a number of seconds, not '$DEMO_SECONDS'"
 ports=("$API_PORT" "$INGEST_PORT")
-for ((i = 0; i < WORKERS; i++)); do ports+=($((WEB_PORT_BASE + i)) $((PROM_PORT_BASE + i))); done
+for ((i = 0; i < WORKERS; i++)); do ports+=($((PROM_PORT_BASE + i))); done
 for port in "${ports[@]}"; do
     ! port_open "$port" || die "port $port is in use (another demo running?); free it first"
 done
@@ -201,10 +200,16 @@ if [[ -z "${AUTH_BOOTSTRAP_ADMIN_TOKEN:-}" ]]; then
 fi
 export AUTH_BOOTSTRAP_ADMIN_TOKEN
 export SIMULATOR_API_KEY="$AUTH_BOOTSTRAP_ADMIN_TOKEN" SLAWATCH_API_KEY="$AUTH_BOOTSTRAP_ADMIN_TOKEN"
+# The API's /metrics needs a scrape token; prometheus.local.yml reads it from this file.
+if [[ -z "${API_METRICS_TOKEN:-}" ]]; then
+    API_METRICS_TOKEN="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')"
+fi
+export API_METRICS_TOKEN
+(umask 077 && printf '%s' "$API_METRICS_TOKEN" >"$RUN_DIR/api-metrics-token")
 
 start_bg ingest "$PY" -m services.ingest.main
 for ((i = 0; i < WORKERS; i++)); do
-    start_bg "metrics-$i" env METRICS_WEB_PORT=$((WEB_PORT_BASE + i)) \
+    start_bg "metrics-$i" env METRICS_WEB_PORT=0 \
         METRICS_PROMETHEUS_PORT=$((PROM_PORT_BASE + i)) METRICS_DATA_DIR="$RUN_DIR/faust-$i" \
         "$PY" -m services.metrics.worker
 done
@@ -268,7 +273,7 @@ cat <<EOF
 
   slawatch demo is running (logs in $LOG_DIR):
     API docs      $API_URL/docs  ("Authorize" with the admin key below)
-    API metrics   $API_URL/metrics
+    API metrics   $API_URL/metrics  (Bearer token in $RUN_DIR/api-metrics-token)
     worker        http://127.0.0.1:$PROM_PORT_BASE/metrics
     admin key     KEY=$AUTH_BOOTSTRAP_ADMIN_TOKEN  (demo only; API and ingest)
     KPIs          curl -H "Authorization: Bearer $AUTH_BOOTSTRAP_ADMIN_TOKEN" \\

@@ -32,7 +32,7 @@ from services.api.routes import (
     status,
     tickets,
 )
-from services.api.security import AUTH_RESPONSES, AUTHORIZED
+from services.api.security import AUTH_RESPONSES, AUTHORIZED, SCRAPER
 from services.api.seed import seed_missing
 from services.api.status_changes import StatusChangeRecorder
 from services.api.status_relay import StatusEventRelay
@@ -41,6 +41,7 @@ from services.core.auth import Authenticator, KeyLookup
 from services.core.db.api_keys import key_lookup
 from services.core.db.kpi_reader import ReaderFactory, sql_readers
 from services.core.db.session import make_engine, make_sessionmaker
+from services.core.http.body_deadline import BodyDeadlineMiddleware
 from services.core.reports.notify import Notifications
 from services.core.reports.schedule import ReportScheduler
 from services.core.settings import (
@@ -96,6 +97,7 @@ def create_app(
         engine = make_engine(db)
         sessions = make_sessionmaker(engine)
         app.state.authenticator = Authenticator(auth, lookup_key or key_lookup(sessions))
+        app.state.metrics_token = api.metrics_token
         # Agreements live in PostgreSQL; the catalog holds them in memory (services/api/catalog.py).
         if load_agreements is None:
             await seed_missing(sessions, api.agreements_file)
@@ -160,7 +162,10 @@ def create_app(
     app = FastAPI(title="slawatch API", version="1", description=DESCRIPTION, lifespan=lifespan)
     install_problem_handlers(app)
     app.add_middleware(BodyLimitMiddleware)
-    app.include_router(health.router)  # probes and /metrics: open (docs/security.md)
+    app.add_middleware(BodyDeadlineMiddleware)  # a body trickling in is a 408 after 10 s
+    app.include_router(health.router)  # the probes: open (docs/security.md)
+    # Every client's figures: the scrape token or an admin key.
+    app.include_router(health.metrics_router, dependencies=SCRAPER, responses=AUTH_RESPONSES)
     # Everything else needs an API key; tests/component/test_api_security.py checks every route.
     routers = (kpis.router, tickets.router, history.router, agreement_routes.router, reports.router)
     for router in routers:

@@ -15,6 +15,16 @@ DEFAULT_DATABASE_URL = "postgresql+asyncpg://slawatch:slawatch@127.0.0.1:15432/s
 MIN_BOOTSTRAP_TOKEN_LENGTH = 24
 
 
+def _usable(token: SecretStr | None) -> SecretStr | None:
+    """A shared-secret setting: unset when blank, refused when short enough to guess."""
+    # `AUTH_BOOTSTRAP_ADMIN_TOKEN=` (empty) must not make the empty token a valid credential.
+    if token is None or not token.get_secret_value().strip():
+        return None
+    if len(token.get_secret_value()) < MIN_BOOTSTRAP_TOKEN_LENGTH:
+        raise ValueError(f"must be at least {MIN_BOOTSTRAP_TOKEN_LENGTH} characters long")
+    return token
+
+
 class KafkaSettings(BaseSettings):
     """Where the broker is and how topics are named (env prefix `KAFKA_`)."""
 
@@ -44,7 +54,12 @@ class IngestSettings(BaseSettings):
     port: int = 8001
     max_batch_events: int = Field(default=1000, ge=1)
     max_body_bytes: int = Field(default=2_000_000, ge=1024)
-    publish_timeout_seconds: float = Field(default=30.0, gt=0)
+    # How long a request waits for the broker's acknowledgement before answering 503: short,
+    # so a broker outage gets a quick answer the client can retry (copies are dropped by
+    # event_id), not a request held for the producer's whole retry budget.
+    publish_timeout_seconds: float = Field(default=5.0, gt=0)
+    # A request body must be complete this long after the request started (else 408).
+    body_timeout_seconds: float = Field(default=10.0, gt=0)
     # The accepted range of occurred_at (services/core/event_range.py, docs/kpis.md).
     max_future_seconds: float = Field(default=300.0, ge=0)
     max_days_before_term: float = Field(default=366.0, ge=0)
@@ -93,12 +108,20 @@ class ApiSettings(BaseSettings):
     port: int = 8000
     # Only a seed: its agreements missing from PostgreSQL are created at start-up.
     agreements_file: Path = Path("deploy/agreements/demo.yaml")
+    # Prometheus sends it as `Authorization: Bearer` to read /metrics (every client's figures);
+    # admin API keys may read /metrics too (docs/security.md).
+    metrics_token: SecretStr | None = None
     # The SLA status outbox relay (services/api/status_relay.py, docs/sla.md): how often it
     # looks for events, how long it waits for acknowledgements before logging a warning (it
     # keeps waiting: a send is never repeated while in flight), how long sent rows are kept.
     status_relay_interval_seconds: float = Field(default=1.0, gt=0)
     status_ack_timeout_seconds: float = Field(default=30.0, gt=0)
     status_outbox_retention_days: float = Field(default=7.0, gt=0)
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _usable_metrics_token(cls, token: SecretStr | None) -> SecretStr | None:
+        return _usable(token)
 
 
 class SecuritySettings(BaseSettings):
@@ -115,12 +138,7 @@ class SecuritySettings(BaseSettings):
     @field_validator("bootstrap_admin_token")
     @classmethod
     def _usable_token(cls, token: SecretStr | None) -> SecretStr | None:
-        # `AUTH_BOOTSTRAP_ADMIN_TOKEN=` (empty) must not make the empty token an admin key.
-        if token is None or not token.get_secret_value().strip():
-            return None
-        if len(token.get_secret_value()) < MIN_BOOTSTRAP_TOKEN_LENGTH:
-            raise ValueError(f"must be at least {MIN_BOOTSTRAP_TOKEN_LENGTH} characters long")
-        return token
+        return _usable(token)
 
 
 class ReportSettings(BaseSettings):

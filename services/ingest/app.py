@@ -19,10 +19,13 @@ from services.core.auth import Authenticator, KeyLookup
 from services.core.db.api_keys import key_lookup
 from services.core.db.event_counts import CountKey, add_counts
 from services.core.db.session import make_engine, make_sessionmaker
+from services.core.http.body_deadline import BodyDeadlineMiddleware
+from services.core.http.probes import database_probe
 from services.core.http.problems import Problem, install_problem_handlers, problem_media_type
+from services.core.http.unavailable import install_unavailable_handlers
 from services.core.kafka_admin import ensure_topics, event_topics
 from services.core.settings import DatabaseSettings, IngestSettings, KafkaSettings, SecuritySettings
-from services.ingest.agreements import KnownAgreements, TermLookup, stored_terms
+from services.ingest.agreements import AgreementLookup, KnownAgreements, stored_agreements
 from services.ingest.publisher import EventPublisher, KafkaEventPublisher
 from services.ingest.routes import CountRecorder, Ledger, build_router, event_components
 
@@ -38,11 +41,11 @@ def create_app(
     security: SecuritySettings | None = None,
     database: DatabaseSettings | None = None,
     lookup_key: KeyLookup | None = None,
-    lookup_terms: TermLookup | None = None,
+    lookup_agreements: AgreementLookup | None = None,
     record_counts: CountRecorder | None = None,
 ) -> FastAPI:
     """A new ingest app; `publisher` replaces the Kafka producer, `lookup_key` the API keys,
-    `lookup_terms` the agreements and `record_counts` the data-quality counts in PostgreSQL
+    `lookup_agreements` the agreements and `record_counts` the data-quality counts in PostgreSQL
     (`database`), all for tests."""
     owns_kafka = publisher is None
     sink: EventPublisher = publisher or KafkaEventPublisher(
@@ -62,16 +65,19 @@ def create_app(
             )
         # API keys and agreements live in PostgreSQL; the engine connects on first use only.
         engine = None
-        if lookup_key is None or lookup_terms is None or record_counts is None:
+        if lookup_key is None or lookup_agreements is None or record_counts is None:
             engine = make_engine(database or DatabaseSettings())
         sessions = make_sessionmaker(engine) if engine is not None else None
         lookup = lookup_key or key_lookup(_needed(sessions))
         app.state.authenticator = Authenticator(security or SecuritySettings(), lookup)
-        terms = lookup_terms or stored_terms(_needed(sessions))
+        agreements = lookup_agreements or stored_agreements(_needed(sessions))
         app.state.ledger = Ledger(
-            KnownAgreements(terms, settings.agreements_cache_seconds),
+            KnownAgreements(agreements, settings.agreements_cache_seconds),
             record_counts or _stored_counts(_needed(sessions)),
         )
+        # Readiness covers PostgreSQL whenever keys or agreements are read from it.
+        uses_database = lookup_key is None or lookup_agreements is None
+        app.state.database_probe = database_probe(_needed(sessions)) if uses_database else None
         await sink.start()
         try:
             yield
@@ -82,6 +88,8 @@ def create_app(
 
     app = FastAPI(title="slawatch ingest", version="1", description=DESCRIPTION, lifespan=lifespan)
     install_problem_handlers(app)
+    install_unavailable_handlers(app)  # a database outage is a 503
+    app.add_middleware(BodyDeadlineMiddleware, seconds=settings.body_timeout_seconds)
     app.include_router(build_router(settings, sink))
     _document_raw_bodies(app)
     return app

@@ -37,7 +37,7 @@ async def serve(publisher: FakePublisher, lookup: KeyLookup) -> AsyncIterator[ht
         publisher,
         security=ADMIN,
         lookup_key=lookup,
-        lookup_terms=agreements.lookup,
+        lookup_agreements=agreements.lookup,
         record_counts=agreements.record,
     )
     async with app.router.lifespan_context(app):
@@ -81,7 +81,7 @@ async def test_posting_without_a_valid_key_is_401(
 
 @pytest.mark.parametrize("role", [Role.PUBLISHER, Role.ADMIN])
 async def test_publisher_and_admin_keys_post(harness: Harness, role: Role) -> None:
-    token = harness.keys.issue(role)
+    token = harness.keys.issue(role, "acme" if role is Role.PUBLISHER else None)
 
     response = await post(harness, {"X-API-Key": token})
 
@@ -102,7 +102,7 @@ async def test_a_viewer_key_is_403(harness: Harness) -> None:
 
 
 async def test_a_revoked_key_is_401(harness: Harness) -> None:
-    token = harness.keys.issue(Role.PUBLISHER)
+    token = harness.keys.issue(Role.PUBLISHER, "acme")
     assert (await post(harness, bearer(token))).status_code == 202
 
     harness.keys.revoke(token)

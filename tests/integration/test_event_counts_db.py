@@ -2,7 +2,7 @@
 
 Two `OutcomeCounts` stand for a worker and the one that takes its partition over and reads
 some of the same offsets again; the marks keep every message counted once, as its first
-reading saw it. The ingest term lookup reads the same agreements.
+reading saw it. The ingest agreement lookup reads the same agreements.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from services.core import agreement_changes as changes
 from services.core.db.event_counts import read_counts
 from services.core.db.session import make_sessionmaker
 from services.core.events import parse_event
-from services.ingest.agreements import stored_terms
+from services.ingest.agreements import KnownAgreement, stored_agreements
 from services.metrics.counting import OutcomeCounts
 from tests.integration.test_agreements_repo import NOW, demo
 
@@ -84,16 +84,16 @@ async def test_outcomes_are_counted_once_across_rereads_and_workers(
     assert counts == {"accepted": 2, "duplicate": 1, "late": 1, "invalid": 1, "unknown": 1}
 
 
-async def test_ingest_reads_the_term_start_of_stored_agreements_only(
+async def test_ingest_reads_the_client_and_term_start_of_stored_agreements_only(
     db_engine: AsyncEngine, db_session: AsyncSession, agreement_id: str
 ) -> None:
     async with db_session.begin():
         stored, _ = await changes.put_agreement(db_session, demo(agreement_id), NOW)
-    lookup = stored_terms(make_sessionmaker(db_engine))
+    lookup = stored_agreements(make_sessionmaker(db_engine))
 
-    terms = await lookup({agreement_id, "nobody-stored-this"})
+    known = await lookup({agreement_id, "nobody-stored-this"})
 
     first = stored.agreement.term.effective_from
     expected = datetime(first.year, first.month, first.day, tzinfo=stored.agreement.zone)
-    assert terms == {agreement_id: expected}
-    assert terms[agreement_id].astimezone(UTC) == expected.astimezone(UTC)
+    assert known == {agreement_id: KnownAgreement(stored.agreement.client, expected)}
+    assert known[agreement_id].term_start.astimezone(UTC) == expected.astimezone(UTC)

@@ -83,7 +83,7 @@ async def test_accepted_batch_lands_once_on_the_right_topics_and_partitions(
         IngestSettings(),
         kafka,
         security=ADMIN,
-        lookup_terms=agreements.lookup,
+        lookup_agreements=agreements.lookup,
         record_counts=agreements.record,
     )
     batch = _batch()

@@ -58,7 +58,8 @@ K8S_WORKLOADS = {
 DEFAULTS_KEPT = {
     "INGEST_MAX_BATCH_EVENTS": "a limit of the ingest contract, not deployment tuning",
     "INGEST_MAX_BODY_BYTES": "a limit of the ingest contract, not deployment tuning",
-    "INGEST_PUBLISH_TIMEOUT_SECONDS": "matches the producer's own retry budget in code",
+    "INGEST_PUBLISH_TIMEOUT_SECONDS": "bounds an answer during a broker outage (docs/security.md)",
+    "INGEST_BODY_TIMEOUT_SECONDS": "a limit of the ingest contract, not deployment tuning",
     "METRICS_ALLOWED_LATENESS_SECONDS": "a measurement rule (docs/kpis.md), same everywhere",
     "METRICS_MAX_AHEAD_SECONDS": "a measurement rule (docs/kpis.md), same everywhere",
     "METRICS_STALL_SECONDS": "when a stalled worker turns unready, tuned in code",
@@ -369,7 +370,9 @@ def test_compose_long_running_services_have_healthchecks() -> None:
 
 KUSTOMIZATION: dict[str, Any] = yaml.safe_load((K8S / "kustomization.yaml").read_text())
 K8S_DOCS = [doc for res in KUSTOMIZATION["resources"] for doc in load_all(K8S / res)]
-SECRET_EXAMPLE: dict[str, Any] = yaml.safe_load((K8S / "secret.example.yaml").read_text())
+SECRET_EXAMPLES: dict[str, dict[str, Any]] = {
+    doc["metadata"]["name"]: doc for doc in load_all(K8S / "secret.example.yaml")
+}
 
 
 def of_kind(kind: str) -> dict[str, dict[str, Any]]:
@@ -399,8 +402,8 @@ def k8s_env(container: dict[str, Any]) -> dict[str, str]:
     for var in container.get("env", []):
         ref = var.get("valueFrom", {}).get("secretKeyRef")
         if ref:
-            assert ref["name"] == SECRET_EXAMPLE["metadata"]["name"]
-            env[var["name"]] = SECRET_EXAMPLE["stringData"][ref["key"]]
+            assert ref["name"] in SECRET_EXAMPLES
+            env[var["name"]] = SECRET_EXAMPLES[ref["name"]]["stringData"][ref["key"]]
         else:
             env[var["name"]] = var["value"]
     return env
@@ -413,7 +416,8 @@ def test_kustomization_lists_existing_files_and_not_the_secret() -> None:
     assert all((K8S / name).is_file() for name in listed), listed
     assert "secret.example.yaml" not in KUSTOMIZATION["resources"]
     assert of_kind("Namespace").keys() == {KUSTOMIZATION["namespace"]}
-    assert SECRET_EXAMPLE["metadata"]["namespace"] == KUSTOMIZATION["namespace"]
+    for secret in SECRET_EXAMPLES.values():
+        assert secret["metadata"]["namespace"] == KUSTOMIZATION["namespace"]
     assert not of_kind("Secret")
     assert not of_kind("PersistentVolumeClaim")
 

@@ -27,7 +27,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -193,8 +193,15 @@ class ApiKeyRow(Base):
     __tablename__ = "api_keys"
     __table_args__ = (
         CheckConstraint(_one_of("role", API_KEY_ROLES), name="role"),
-        # A viewer sees exactly one client; the other roles are not limited to one.
-        CheckConstraint("(role = 'viewer') = (client IS NOT NULL)", name="viewer_client"),
+        # Viewers and publishers belong to one client; admins to none. Publisher rows made
+        # before migration 0006 have no client and may publish nothing (security.py).
+        CheckConstraint(
+            "role = 'publisher' OR (role = 'viewer') = (client IS NOT NULL)", name="client_scope"
+        ),
+        CheckConstraint(
+            "role = 'publisher' OR (agreements IS NULL AND connector IS NULL)",
+            name="publisher_scope",
+        ),
     )
 
     key_id: Mapped[str] = mapped_column(Text, primary_key=True)
@@ -204,6 +211,9 @@ class ApiKeyRow(Base):
     name: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # A publisher's agreements (NULL: all of its client's) and connector (NULL: any source).
+    agreements: Mapped[list[str] | None] = mapped_column(ARRAY(Text), nullable=True)
+    connector: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 SLA_STATUSES = ("met", "at_risk", "breached", "no_data")
