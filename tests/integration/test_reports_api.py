@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.core.db.event_counts import add_counts
 from services.core.security import Role
 from services.core.settings import KafkaSettings, ReportSettings
 from tests.auth import MemoryKeys, bearer
@@ -129,3 +130,51 @@ async def test_html_and_pdf_in_the_agreement_language_or_the_one_asked_for(
     assert (pdf.headers["content-type"], pdf.content[:5]) == ("application/pdf", b"%PDF-")
     assert (await admin.get(f"{base}/2026-13")).status_code == 422
     assert (await admin.get(f"{base}/2026-10.docx")).status_code == 422
+
+
+async def test_the_reports_data_quality_is_what_the_data_quality_route_returns(
+    api: tuple[FastAPI, httpx.AsyncClient, MemoryKeys],
+    agreement_id: str,
+    db_session: AsyncSession,
+) -> None:
+    _, admin, _ = api
+    base = f"/v1/agreements/{agreement_id}/reports"
+    # October in Berlin is 2026-09-30T22:00Z .. 2026-10-31T23:00Z: the hours just outside
+    # belong to September and November, in the report as in the route.
+    hours = {
+        "2026-09-30T21:00Z": {"accepted": 1000, "late": 1000},
+        "2026-09-30T22:00Z": {"accepted": 70, "duplicate": 3, "invalid": 1},
+        "2026-10-15T09:00Z": {"accepted": 5000, "late": 12, "unknown": 2},
+        "2026-10-31T22:00Z": {"accepted": 30, "duplicate": 1},
+        "2026-10-31T23:00Z": {"accepted": 1000, "invalid": 1000},
+    }
+    async with db_session.begin():
+        await add_counts(
+            db_session,
+            {
+                (agreement_id, datetime.fromisoformat(h).timestamp(), outcome): n
+                for h, counts in hours.items()
+                for outcome, n in counts.items()
+            },
+        )
+
+    route = (await admin.get(f"/v1/agreements/{agreement_id}/data-quality?period=2026-10")).json()
+    draft = (await admin.get(f"{base}/2026-10")).json()
+
+    expected = {"accepted": 5100, "duplicate": 4, "late": 12, "invalid": 1, "unknown": 2}
+    assert route["counts"] == expected  # the counts reached the table (agreement stored)
+    assert draft["data_quality"] == {"counts": route["counts"], "not_counted": route["not_counted"]}
+    summary = next(f for f in draft["findings"] if f["code"] == "events_counted")
+    assert (summary["values"]["accepted"], summary["values"]["not_counted"]) == (5100, 19)
+    assert "Events this month: 5,119" in (await admin.get(f"{base}/2026-10.html?lang=en")).text
+
+    assert (await admin.post(f"{base}/2026-10/issue")).status_code == 201
+    async with db_session.begin():
+        await add_counts(db_session, {(agreement_id, OCT_20, "late"): 5})
+    second = await admin.post(f"{base}/2026-10/issue")
+    assert (second.status_code, second.json()["version"]) == (201, 2)
+    assert "data_quality.counts.late" in {c["path"] for c in second.json()["changes"]}
+    issued = (await admin.get(f"{base}/2026-10")).json()["data_quality"]
+    again = (await admin.get(f"/v1/agreements/{agreement_id}/data-quality?period=2026-10")).json()
+    assert issued == {"counts": again["counts"], "not_counted": again["not_counted"]}
+    assert issued["counts"]["late"] == 17

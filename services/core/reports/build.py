@@ -12,7 +12,7 @@ from services.core.agreement_model import Agreement, ImprovementMeasure, targets
 from services.core.agreement_targets import RATIO_KPIS, TargetVersion
 from services.core.agreement_term import agreement_status, current_term_end, today_in
 from services.core.kpi.figures import FIGURE_NAMES, Figure
-from services.core.reports import findings
+from services.core.reports import findings, quality
 from services.core.reports.breakdowns import DIMENSIONS, ranked
 from services.core.reports.inputs import Figures, ReportInputs
 from services.core.reports.model import (
@@ -182,10 +182,12 @@ def build_report(inputs: ReportInputs) -> Report:
     )
     trends = tuple(trend(t, inputs) for t in targets)
     directions = {t.target_id: t.direction for t in targets}
+    data_quality = quality.data_quality(inputs.event_counts)
     derived = [
         *findings.target_findings(rows),
         *(findings.worst_day(tr, directions[tr.target_id]) for tr in trends),
         findings.fcr_provisional(this),
+        *quality.quality_findings(data_quality),
     ]
     _, end = bounds_utc(inputs.period, agreement.zone)
     last_day = (end.astimezone(agreement.zone) - timedelta(days=1)).date()
@@ -200,6 +202,7 @@ def build_report(inputs: ReportInputs) -> Report:
         trends=trends,
         breakdowns=breakdowns(targets, inputs),
         findings=findings.ordered(derived),
+        data_quality=data_quality,
         measures=measures,
         next_steps=tuple(m for m in measures if m.status in ("planned", "in_progress")),
         free_text=inputs.free_text,

@@ -4,11 +4,13 @@ Nothing is recomputed differently: month figures are the API's `?period=YYYY-MM`
 at the stream time, day figures the API's `24h` window `?as_of=` one second before each
 local midnight (docs/reports.md, "Trends"). The hour buckets of the month are read once
 and served from memory to the daily queries, which is what keeps a month's report within
-a few seconds however many tickets it has.
+a few seconds however many tickets it has. The data-quality counts come from `read_counts`,
+the function behind `GET /v1/agreements/{id}/data-quality`, over the same month bounds.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -22,6 +24,8 @@ from services.core.reports.model import FreeText, ReportState
 from services.core.reports.periods import day_end, days_of, history_months
 
 DAY_WINDOW = "24h"
+# (agreement id, since, until) -> events per outcome: `functools.partial(read_counts, session)`.
+CountsReader = Callable[[str, float, float], Awaitable[Mapping[str, int]]]
 
 
 @dataclass
@@ -91,8 +95,10 @@ async def fetch_inputs(
     free_text: FreeText | None = None,
     version: int = 0,
     state: ReportState = "preliminary",
+    counts: CountsReader | None = None,
 ) -> ReportInputs:
-    """Everything `build_report` needs for `agreement` and `period`, read at the stream time."""
+    """Everything `build_report` needs for `agreement` and `period`, read at the stream time;
+    the data-quality counts only when `counts` is given."""
     params = agreement.measurement_params()
     stream_time = await reader.stream_time(agreement.agreement_id)
     months = history_months(period, agreement.term.effective_from)
@@ -113,4 +119,13 @@ async def fetch_inputs(
         free_text=free_text or FreeText(),
         version=version,
         state=state,
+        event_counts=None if counts is None else await _month_counts(counts, agreement, period),
     )
+
+
+async def _month_counts(
+    counts: CountsReader, agreement: Agreement, period: str
+) -> Mapping[str, int]:
+    # The data-quality route's bounds for `?period=`: the month in the agreement's zone.
+    since, until = period_bounds(period, agreement.zone)
+    return await counts(agreement.agreement_id, since, until)

@@ -21,7 +21,8 @@ class ReportInputs:
     `monthly` holds every month from the agreement's start (at most 12) up to and including
     `period`, oldest first; `daily` the 24 h window ending at each local midnight of the
     month that the stream has reached; `slices` maps (target_id, dimension) to the
-    provider's answer (None: not available).
+    provider's answer (None: not available). `event_counts` are the data-quality counts of
+    `period` per outcome, as the data-quality API reads them (None: not read).
     """
 
     agreement: Agreement
@@ -32,5 +33,6 @@ class ReportInputs:
     daily: Sequence[tuple[date, Figures]]
     slices: Mapping[tuple[str, str], Sequence[SliceFigure] | None] = field(default_factory=dict)
     free_text: FreeText = field(default_factory=FreeText)
+    event_counts: Mapping[str, int] | None = None
     version: int = 0
     state: ReportState = "preliminary"

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from services.core.reports.model import Report, ReportState
 from services.core.reports.periods import bounds_utc
 
-FIGURE_SECTIONS = ("targets", "other_kpis", "trends", "breakdowns")
+FIGURE_SECTIONS = ("targets", "other_kpis", "trends", "breakdowns", "data_quality")
 
 
 def closes_at(period: str, zone: ZoneInfo, lateness_seconds: float) -> datetime:

@@ -126,7 +126,16 @@ class Finding(_Frozen):
     target_id: str | None = None
     kpi: str | None = None
     kind: ValueKind | None = None
-    values: dict[str, float | str | None] = Field(default_factory=dict)
+    values: dict[str, int | float | str | None] = Field(default_factory=dict)
+
+
+class DataQuality(_Frozen):
+    """Events of the month per outcome, as `GET /v1/agreements/{id}/data-quality` returns them."""
+
+    counts: dict[str, int] = Field(
+        description="Events per outcome: accepted, duplicate, late, invalid, unknown."
+    )
+    not_counted: int = Field(description="Every outcome but `accepted`.")
 
 
 class MeasureRow(_Frozen):
@@ -160,6 +169,9 @@ class Report(_Frozen):
     trends: tuple[Trend, ...]
     breakdowns: tuple[Breakdown, ...]
     findings: tuple[Finding, ...]
+    data_quality: DataQuality | None = Field(
+        default=None, description="None: the counts were not read (e.g. versions issued before)."
+    )
     measures: tuple[MeasureRow, ...]
     next_steps: tuple[MeasureRow, ...]
     free_text: FreeText

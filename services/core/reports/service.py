@@ -8,10 +8,12 @@ latest one; its `changes` list the figures that differ.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.core.agreement_model import Agreement
+from services.core.db.event_counts import read_counts
 from services.core.db.kpi_reader import KpiReader
 from services.core.reports import lifecycle, store
 from services.core.reports.breakdowns import SliceProvider
@@ -34,7 +36,14 @@ async def preview(
     """The report as it would be issued now (version 0: not stored), with the draft text."""
     free_text = await store.draft(session, agreement.agreement_id, period)
     inputs = await fetch_inputs(
-        reader, agreement, period, now=now, provider=provider, free_text=free_text, state=state
+        reader,
+        agreement,
+        period,
+        now=now,
+        provider=provider,
+        free_text=free_text,
+        state=state,
+        counts=partial(read_counts, session),
     )
     return build_report(inputs)
 

@@ -77,4 +77,24 @@ FINDINGS = {
         "{share} of this month's first-contact credits ({provisional}) are still provisional:"
         " a repeat contact within the horizon may withdraw them."
     ),
+    "events_counted": N_(
+        "Events this month: {total}; counted in the figures: {accepted}; not counted: "
+        "{not_counted} ({share})."
+    ),
+    "events_duplicate": N_(
+        "Duplicate events: {count} ({share}). Each repeated an event already counted, so the "
+        "figures are not affected."
+    ),
+    "events_late": N_(
+        "Late events: {count} ({share}). They arrived after the allowed lateness and are "
+        "missing from the figures."
+    ),
+    "events_invalid": N_(
+        "Invalid events: {count} ({share}). They broke the event contract or their time was "
+        "out of range, and are missing from the figures."
+    ),
+    "events_unknown": N_(
+        "Events of an agreement the worker did not know yet: {count} ({share}). They are "
+        "missing from the figures."
+    ),
 }

@@ -16,6 +16,9 @@ from services.core.reports.render import labels
 from services.core.reports.render.charts import Series, line_chart
 from services.core.reports.render.i18n import NO_VALUE, Formats
 
+# Finding values that are numbers of events (data quality), shown as whole numbers.
+_EVENT_COUNTS = ("accepted", "not_counted", "total", "count")
+
 
 class View:
     """Formatting helpers bound to one language and zone."""
@@ -40,6 +43,9 @@ class View:
             values["n"] = self.f.number(float(values["n"]), "#,##0")
         if "share" in values:
             values["share"] = self.f.percent(float(values["share"] or 0.0))
+        for key in _EVENT_COUNTS:
+            if key in values:
+                values[key] = self.f.number(float(values[key] or 0), "#,##0")
         if "provisional" in values:
             values["provisional"] = self.f.number(float(values["provisional"] or 0), "#,##0")
         if "day" in values:

@@ -1,0 +1,63 @@
+"""The month's data quality: how many events were counted and why the others were not (pure).
+
+The counts are the ones `GET /v1/agreements/{id}/data-quality?period=` returns for the
+report's month (`read_counts`, docs/metrics.md "Data quality"); the report only adds the
+shares and turns them into findings, whose sentences live in the message catalogue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from services.core.db.models import EVENT_OUTCOMES
+from services.core.reports.model import DataQuality, Finding
+
+# Outcomes that keep an event out of the figures, in the order the report names them.
+NOT_COUNTED = tuple(o for o in EVENT_OUTCOMES if o != "accepted")
+
+
+def data_quality(counts: Mapping[str, int] | None) -> DataQuality | None:
+    """The counts of every outcome (0 when absent) and their sum outside `accepted`."""
+    if counts is None:
+        return None
+    full = {outcome: int(counts.get(outcome, 0)) for outcome in EVENT_OUTCOMES}
+    return DataQuality(counts=full, not_counted=sum(full[o] for o in NOT_COUNTED))
+
+
+def quality_findings(quality: DataQuality | None) -> list[Finding]:
+    """One finding with the month's totals, then one per outcome that kept events out.
+
+    None when no event was counted or refused: a month before the counts existed reads as
+    zero, and "no events" would then be a false statement. All are low severity: they say
+    what the figures leave out, not that a target was missed.
+    """
+    if quality is None:
+        return []
+    total = sum(quality.counts.values())
+    if total == 0:
+        return []
+    found = [
+        Finding(
+            code="events_counted",
+            severity="low",
+            kind="count",
+            values={
+                "accepted": quality.counts["accepted"],
+                "not_counted": quality.not_counted,
+                "total": total,
+                "share": quality.not_counted / total,
+            },
+        )
+    ]
+    for outcome in NOT_COUNTED:
+        count = quality.counts[outcome]
+        if count:
+            found.append(
+                Finding(
+                    code=f"events_{outcome}",
+                    severity="low",
+                    kind="count",
+                    values={"count": count, "share": count / total},
+                )
+            )
+    return found
