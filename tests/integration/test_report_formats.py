@@ -2,12 +2,13 @@
 
 HTML: headless Chromium loads the page with no console error and no request other than
 the page itself, and a screenshot is saved. PDF: pdftoppm renders every page (none blank)
-and pdftotext finds the Chinese section titles in the zh-CN version.
+and pdftotext finds the Chinese section titles and data-quality findings in the zh-CN version.
 """
 
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,13 +26,20 @@ from tests.integration.browser import load_page
 from tests.report_scenario import DEMO_AGREEMENTS, PERIOD
 
 SECTIONS_ZH = ["KPI 达成情况", "趋势", "细分分析", "问题与分析", "改进措施", "下一步计划"]
+DATA_QUALITY_ZH = ["本月事件共", "重复事件", "迟到事件"]
+
+
+async def month_counts(agreement_id: str, since: float, until: float) -> Mapping[str, int]:
+    """What `read_counts` would answer: a month with some events not counted."""
+    return {"accepted": 9_870, "duplicate": 120, "late": 10, "invalid": 0, "unknown": 0}
 
 
 async def generated_report() -> Report:
     """The demo agreement's October 2026 from the generated month of figures."""
     now = datetime(2026, 11, 2, 8, tzinfo=UTC)
     agreement = resolve(load_agreement_inputs(DEMO_AGREEMENTS)[0], (), now)
-    return build_report(await fetch_inputs(memory_reader(), agreement, PERIOD, now=now))
+    inputs = await fetch_inputs(memory_reader(), agreement, PERIOD, now=now, counts=month_counts)
+    return build_report(inputs)
 
 
 @pytest.mark.parametrize("language", ["zh-CN", "en"])
@@ -72,7 +80,7 @@ def test_the_pdf_has_pages_that_are_not_blank_and_chinese_titles(
     assert len(pages) >= 6
     for png in pages:
         assert Image.open(png).convert("L").getextrema()[0] < 128, png.name
-    for title in SECTIONS_ZH:
+    for title in SECTIONS_ZH + DATA_QUALITY_ZH:
         assert title in text.stdout, title
     assert "A4" in info
     assert "CJK" in fonts
