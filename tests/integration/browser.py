@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import itertools
 import json
+import os
 import shutil
+import signal
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -65,7 +68,9 @@ async def load_page(url: str, timeout_seconds: float = 90.0) -> PageLoad:
     assert chromium, "chromium is missing: run `make report-tools`"
     deadline = time.monotonic() + timeout_seconds
     result = PageLoad()
-    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
+    # Chromium's helper processes may still write to the profile for a moment after the
+    # browser exits: a leftover file must not fail the test that used the page.
+    with tempfile.TemporaryDirectory(prefix="chromium-", ignore_cleanup_errors=True) as profile:
         process = await asyncio.create_subprocess_exec(
             chromium,
             *FLAGS,
@@ -73,6 +78,7 @@ async def load_page(url: str, timeout_seconds: float = 90.0) -> PageLoad:
             "about:blank",
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: the helpers end with it
         )
         try:
             port = await _port(Path(profile), deadline)
@@ -82,13 +88,18 @@ async def load_page(url: str, timeout_seconds: float = 90.0) -> PageLoad:
                 async with http.ws_connect(page["webSocketDebuggerUrl"], max_msg_size=0) as ws:
                     await _drive(ws, url, deadline, result)
         finally:
-            process.terminate()
+            _signal_group(process.pid, signal.SIGTERM)
             try:
                 await asyncio.wait_for(process.wait(), 10)
             except TimeoutError:
-                process.kill()
+                _signal_group(process.pid, signal.SIGKILL)
                 await asyncio.wait_for(process.wait(), 10)
     return result
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, sig)
 
 
 async def _drive(
