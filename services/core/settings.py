@@ -67,6 +67,11 @@ class MetricsSettings(BaseSettings):
     snapshot_interval_seconds: float = Field(default=60.0, gt=0)
     snapshot_retention_days: float = Field(default=400.0, gt=0)
     broker_session_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Breakdowns by priority, channel, queue, agent and team (docs/kpis.md, "Breakdowns"):
+    # METRICS_BREAKDOWNS=off keeps the totals only; each agreement keeps at most
+    # breakdown_max_values values per dimension, later ones count as "other".
+    breakdowns: bool = True
+    breakdown_max_values: int = Field(default=100, ge=1)
 
 
 class ApiSettings(BaseSettings):

@@ -64,6 +64,8 @@ DEFAULTS_KEPT = {
     "METRICS_BATCH_MAX_EVENTS": "throughput vs. latency, measured by `make bench`",
     "METRICS_BATCH_WAIT_SECONDS": "throughput vs. latency, measured by `make bench`",
     "METRICS_BROKER_SESSION_TIMEOUT_SECONDS": "Faust's default failure detection is fine",
+    "METRICS_BREAKDOWNS": "on everywhere; off only to measure its cost in `make bench`",
+    "METRICS_BREAKDOWN_MAX_VALUES": "a memory bound per agreement (docs/kpis.md), tuned in code",
     "AUTH_ENABLED": "API keys are required in every deployment",
     "AUTH_BOOTSTRAP_ADMIN_TOKEN": "a demo/first-setup secret; deployments create keys instead",
 }

@@ -37,6 +37,7 @@ from services.core.kpi.entities import (
 )
 from services.core.kpi.facts import Fact, fact_difference
 from services.core.kpi.retention import Retention
+from services.core.kpi.slices import Slicer, sliced_buckets
 from services.core.kpi.windows import buckets_for
 from services.core.kpi.write_behind import WriteBehind
 from services.core.topics import Family, event_key
@@ -73,6 +74,8 @@ class Engine:
     # Called with (agreement id, entity events, fact) for each newly counted fact: lets the
     # worker feed histograms without the engine knowing about Prometheus.
     on_fact: Callable[[str, Sequence[EntityEvent], Fact], None] | None = None
+    # Labels facts with their breakdown slices (services/core/kpi/slices.py); None: totals only.
+    slicer: Slicer | None = None
     _expiry: dict[int, list[tuple[float, str]]] = field(default_factory=dict)
     _rows: WriteBehind = field(init=False)
 
@@ -107,9 +110,12 @@ class Engine:
         events: list[EntityEvent] = entity["ev"] if entity else []
         if any(e["id"] == event.event_id for e in events):
             return Outcome.DUPLICATE
-        events = sorted([*events, compact(event)], key=event_order)
+        compacted = compact(event) if self.slicer is None else self.slicer.compact(event)
+        events = sorted([*events, compacted], key=event_order)
         old = [Fact.from_list(f) for f in entity["facts"]] if entity else []
         new = FACTS_OF[self.family](events, params)
+        if self.slicer is not None:
+            new = self.slicer.label(self.family, events, new, params, self._rows, partition, offset)
         retract, add = fact_difference(old, new)
         self._apply_facts(params, partition, offset, retract, add, watermark)
         if self.on_fact is not None:
@@ -141,10 +147,12 @@ class Engine:
         changes: dict[str, Aggregate] = {}
         for facts, sign in ((retract, -1), (add, 1)):
             for fact in facts:
-                for granularity, start in buckets_for(fact.at, params.zone):
+                for granularity, start, slice_ in sliced_buckets(
+                    buckets_for(fact.at, params.zone), fact
+                ):
                     if not self.retention.bucket_writable(granularity, start, watermark):
                         continue
-                    bkey = keys.bucket(params.agreement_id, partition, granularity, start)
+                    bkey = keys.bucket(params.agreement_id, partition, granularity, start, slice_)
                     if bkey not in changes:
                         row = self._rows.get(bkey)
                         if row is not None and row["o"] >= offset:
