@@ -3,6 +3,7 @@
     python -m services.core.apikeys create --role viewer --client acme --name "Acme portal"
     python -m services.core.apikeys list
     python -m services.core.apikeys revoke sw_AbCdEfGhIjKl
+    python -m services.core.apikeys grant sw_AbCdEfGhIjKl agent_detail [--withdraw]
 
 `create` prints the token once: only its hash is stored, so a lost token cannot be shown
 again (revoke it and create another). Revoking takes effect on the next request.
@@ -35,6 +36,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     commands.add_parser("list", help="list the keys (never their tokens)")
     revoke = commands.add_parser("revoke", help="revoke a key by its id")
     revoke.add_argument("key_id", help="the id `list` shows (the token's first 15 characters)")
+    grant = commands.add_parser("grant", help="let a key read per-agent breakdowns")
+    grant.add_argument("key_id", help="the id `list` shows")
+    grant.add_argument("grant", choices=["agent_detail"], help="what to grant")
+    grant.add_argument("--withdraw", action="store_true", help="take the grant back")
     args = p.parse_args(argv)
     if args.command == "create":
         try:
@@ -47,8 +52,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def _row(record: ApiKeyRecord) -> str:
     revoked = record.revoked_at.isoformat(timespec="seconds") if record.revoked_at else "-"
     created = record.created_at.isoformat(timespec="seconds")
+    grants = "agent_detail" if record.agent_detail else "-"
     return "\t".join(
-        [record.key_id, record.role, record.client or "*", created, revoked, record.name]
+        [record.key_id, record.role, record.client or "*", created, revoked, grants, record.name]
     )
 
 
@@ -60,7 +66,16 @@ async def _carry_out(session: AsyncSession, args: argparse.Namespace) -> tuple[i
         return 0, token, f"created {record.key_id}; the token is shown only now"
     if args.command == "list":
         rows = [_row(record) for record in await store.list_keys(session)]
-        return 0, "\n".join(["key_id\trole\tclient\tcreated_at\trevoked_at\tname", *rows]), ""
+        return (
+            0,
+            "\n".join(["key_id\trole\tclient\tcreated_at\trevoked_at\tgrants\tname", *rows]),
+            "",
+        )
+    if args.command == "grant":
+        if await store.grant_agent_detail(session, args.key_id, not args.withdraw):
+            done = "withdrew" if args.withdraw else "granted"
+            return 0, "", f"{done} {args.grant} for {args.key_id}"
+        return 1, "", f"no live key {args.key_id!r}"
     if await store.revoke_key(session, args.key_id, now):
         return 0, "", f"revoked {args.key_id}"
     return 1, "", f"no live key {args.key_id!r}"

@@ -52,6 +52,7 @@ class ApiKeyRecord:
     name: str
     created_at: datetime
     revoked_at: datetime | None = None
+    agent_detail: bool = False  # granted by an admin: may read per-agent breakdowns
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,7 @@ class Principal:
     key_id: str
     role: Role
     client: str | None = None
+    agent_detail: bool = False
 
     def can(self, permission: Permission) -> bool:
         return permission in ROLE_PERMISSIONS[self.role]
@@ -68,6 +70,10 @@ class Principal:
     def sees(self, client: str) -> bool:
         """Whether agreements of `client` are in this caller's scope."""
         return self.client is None or self.client == client
+
+    def sees_agents(self) -> bool:
+        """Whether per-agent figures (personal data) may be shown: admins and granted keys."""
+        return self.role is Role.ADMIN or self.agent_detail
 
 
 def check_scope(role: Role, client: str | None) -> None:
@@ -126,4 +132,4 @@ def principal_of(token: str, record: ApiKeyRecord | None) -> Principal | None:
     """The caller `token` identifies given its stored record; None if unknown, wrong or revoked."""
     if record is None or record.revoked_at is not None or not verify_token(token, record.hash):
         return None
-    return Principal(record.key_id, record.role, record.client)
+    return Principal(record.key_id, record.role, record.client, record.agent_detail)

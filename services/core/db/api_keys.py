@@ -25,6 +25,7 @@ def _record(row: ApiKeyRow) -> ApiKeyRecord:
         name=row.name,
         created_at=row.created_at,
         revoked_at=row.revoked_at,
+        agent_detail=row.agent_detail,
     )
 
 
@@ -39,6 +40,7 @@ async def insert_key(session: AsyncSession, record: ApiKeyRecord) -> None:
             name=record.name,
             created_at=record.created_at,
             revoked_at=record.revoked_at,
+            agent_detail=record.agent_detail,
         )
     )
     await session.flush()
@@ -61,6 +63,16 @@ async def revoke_key(session: AsyncSession, key_id: str, at: datetime) -> bool:
         update(ApiKeyRow)
         .where(ApiKeyRow.key_id == key_id, ApiKeyRow.revoked_at.is_(None))
         .values(revoked_at=at)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def grant_agent_detail(session: AsyncSession, key_id: str, granted: bool) -> bool:
+    """Grant (or withdraw) per-agent breakdowns to a live key; False when no such key."""
+    result = await session.execute(
+        update(ApiKeyRow)
+        .where(ApiKeyRow.key_id == key_id, ApiKeyRow.revoked_at.is_(None))
+        .values(agent_detail=granted)
     )
     return bool(getattr(result, "rowcount", 0))
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     MetaData,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -67,6 +68,8 @@ class KpiBucket(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
+    # "" for the totals, "dimension=value" for a breakdown slice (docs/kpis.md, "Breakdowns").
+    slice: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
 
 
 class StreamPosition(Base):
@@ -202,6 +205,10 @@ class ApiKeyRow(Base):
     name: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Granted by an admin: the key may read per-agent breakdowns (personal data).
+    agent_detail: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default=text("false")
+    )
 
 
 SLA_STATUSES = ("met", "at_risk", "breached", "no_data")
