@@ -2,7 +2,8 @@
 
 Per-agent figures are personal data: only admin keys and keys an admin granted
 `agent_detail` may ask `by=agent`; everyone else gets 403 with the reason and may ask
-`by=team`. Every route that takes `by=` calls `check_by` first.
+`by=team`. Every route that takes `by=` takes it through `ByDep`, declared before the
+route's other dependencies, so the check comes before any database work.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 
 from services.core.db.kpi_slices import SlicedKpis
+from services.core.http.auth import PrincipalDep
 from services.core.http.problems import ProblemError
 from services.core.kpi.figures import Figure
 from services.core.kpi.slice_windows import SLICE_WINDOWS, DayFigures, sliceable
@@ -43,6 +45,15 @@ def check_by(by: Dimension | None, principal: Principal) -> None:
             "by=team is open to every reader"
         )
         raise ProblemError(403, "Forbidden", detail, "agent-detail-not-granted")
+
+
+async def allowed_by(principal: PrincipalDep, by: ByQuery = None) -> Dimension | None:
+    """The `by` query parameter, once the caller may see that breakdown."""
+    check_by(by, principal)
+    return by
+
+
+ByDep = Annotated[Dimension | None, Depends(allowed_by)]
 
 
 def check_window(window: str) -> None:

@@ -17,12 +17,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
-from services.api.breakdowns import ByQuery, HistoryByOut, check_by
+from services.api.breakdowns import ByDep, HistoryByOut
 from services.api.deps import AgreementsDep, ReaderDep, SessionDep
 from services.api.problems import problem_responses
 from services.core.db.kpi_slices import SliceReader, daily_by
 from services.core.db.repository import SnapshotRow, read_snapshots
-from services.core.http.auth import PrincipalDep
 from services.core.http.problems import ProblemError
 from services.core.kpi.figures import FIGURE_NAMES
 from services.core.kpi.windows import ROLLING_WINDOWS, period_bounds
@@ -83,23 +82,21 @@ def downsample(rows: list[SnapshotRow], start: float, step: float) -> list[Snaps
 )
 async def kpi_history(
     agreement_id: Annotated[str, Path(examples=["acme-helpdesk"])],
+    by: ByDep,
     agreements: AgreementsDep,
     session: SessionDep,
     reader: ReaderDep,
-    principal: PrincipalDep,
     kpi: Annotated[str, Query(description="A figure name of docs/kpis.md.")],
     window: Annotated[str, Query(description="1h, 24h, 7d, 30d, or a period label.")] = "24h",
     from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
     to: Annotated[AwareDatetime | None, Query(description="Exclusive; default now.")] = None,
     step: Annotated[str, Query(examples=["1h"])] = "1h",
-    by: ByQuery = None,
 ) -> HistoryOut | HistoryByOut:
     """Snapshots of `kpi` over `window` with `from <= taken_at < to` (default: the last
     24 hours), the last one per `step`. At most 10 000 steps per request.
 
     With `by` (and `step=1d`): `kpi` of each slice of that dimension per local day of the
     agreement's zone, computed from the day's hour buckets (`window` does not apply)."""
-    check_by(by, principal)
     info = agreements.get(agreement_id)
     if info is None:
         raise ProblemError(
