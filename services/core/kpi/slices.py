@@ -15,7 +15,7 @@ most `max_values` values per dimension (per source partition): later values go t
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from services.core.agreements import MeasurementParams
@@ -56,8 +56,8 @@ def sliced_buckets(
     for granularity, start in buckets:
         yield granularity, start, ""
         if fact.dims and granularity in SLICE_GRANULARITIES:
-            for dimension, value in fact.dims:
-                yield granularity, start, f"{dimension}={value}"
+            for slice_ in fact.dims:
+                yield granularity, start, slice_
 
 
 def extra_fields(event: EventBase) -> EntityEvent:
@@ -165,16 +165,22 @@ class Slicer:
             ticket_labels(events, facts) if family is Family.TICKETS else call_labels(events, facts)
         )
         labelled = []
+        admitted: dict[tuple[str, str], str] = {}  # an entity's facts share most values
         for fact, label in zip(facts, raw, strict=True):
             if not label:
                 labelled.append(fact)
                 continue
             label["team"] = self.team_of(params, label["agent"])
-            dims = tuple(
-                (d, self._admit(rows, params.agreement_id, partition, offset, d, label[d]))
-                for d in dimensions
-            )
-            labelled.append(replace(fact, dims=dims))
+            dims = []
+            for d in dimensions:
+                slice_ = admitted.get((d, label[d]))
+                if slice_ is None:
+                    value = self._admit(rows, params.agreement_id, partition, offset, d, label[d])
+                    slice_ = admitted[(d, label[d])] = f"{d}={value}"
+                dims.append(slice_)
+            # The constructor, not dataclasses.replace: this runs for every fact of a batch.
+            f = fact
+            labelled.append(Fact(f.kind, f.at, f.value, f.ok, f.flag, f.short, tuple(dims)))
         return labelled
 
     def _admit(
