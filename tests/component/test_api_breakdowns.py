@@ -122,6 +122,10 @@ async def test_by_priority_gives_one_entry_per_slice_that_adds_up(
     assert slices["high"]["tickets_created"] == {"value": 2.0, "n": 2}
     assert slices["high"]["frt_mean_seconds"] == {"value": 870.0, "n": 2}  # (600 + 1140) / 2
     assert slices["low"]["frt_mean_seconds"] == {"value": None, "n": 0}
+    quarter = await client.get(
+        f"/v1/agreements/{A}/kpis", params={"period": "2026-Q4", "by": "priority"}
+    )
+    assert _slices(quarter.json(), "2026-Q4") == slices  # a quarter merges its months' slices
     figures = total["windows"]["2026-10"]["figures"]
     for name in ("tickets_created", "frt_mean_seconds", "resolution_mean_seconds"):
         assert sum(s[name]["n"] for s in slices.values()) == figures[name]["n"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from services.core.agreements import MeasurementParams
@@ -21,7 +22,7 @@ from services.core.kpi.slice_windows import (
     evaluate_slices,
     local_days,
 )
-from services.core.kpi.windows import WindowResult, current_periods
+from services.core.kpi.windows import WindowResult, current_periods, period_bounds
 
 
 @runtime_checkable
@@ -67,6 +68,20 @@ def slice_window_names(
     return [*SLICE_WINDOWS, *current_periods(stream_time, params.zone).values()]
 
 
+def slice_ranges(
+    names: list[str], stream_time: float, params: MeasurementParams
+) -> dict[str, tuple[float, float]]:
+    """`bucket_ranges` with each quarter read as its three month buckets."""
+    ranges = bucket_ranges(names, stream_time, params)
+    quarter = ranges.pop("quarter", None)
+    if quarter is not None:
+        first = datetime.fromtimestamp(quarter[1], params.zone)  # the quarter's first month
+        last = period_bounds(f"{first.year:04d}-{first.month + 2:02d}", params.zone)[0]
+        lo, hi = ranges.get("month", (quarter[0], last))
+        ranges["month"] = (min(lo, quarter[0]), max(hi, last))
+    return ranges
+
+
 async def agreement_kpis_by(
     reader: SliceReader,
     params: MeasurementParams,
@@ -83,7 +98,7 @@ async def agreement_kpis_by(
         return SlicedKpis(agreement_id, dimension, None, {})
     names = slice_window_names(at, params, period, window)
     buckets: list[SliceBucket] = []
-    for granularity, (first, last) in bucket_ranges(names, at, params).items():
+    for granularity, (first, last) in slice_ranges(names, at, params).items():
         buckets += await reader.load_slices(agreement_id, dimension, granularity, first, last)
     windows = {}
     for name in names:

@@ -1,9 +1,10 @@
 """Figures per slice of a dimension: windows, calendar periods and day buckets.
 
 Slice buckets are ordinary buckets that carry a slice value (services/core/kpi/slices.py),
-so a slice's figures come from `windows.evaluate` like the totals' do. Only hour, month and
-quarter buckets have slices: the rolling windows of hour granularity (6 h, 24 h, 3 d, 7 d,
-30 d), calendar periods and local days are available per slice, the minute windows are not.
+so a slice's figures come from `windows.evaluate` like the totals' do. Only hour and month
+buckets have slices (a quarter merges its months): the rolling windows of hour granularity
+(6 h, 24 h, 3 d, 7 d, 30 d), calendar periods and local days are available per slice, the
+minute windows are not.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from services.core.kpi.windows import (
     ROLLING_WINDOWS,
     WindowResult,
     evaluate,
+    period_bounds,
     provisional_threshold,
 )
 
@@ -44,7 +46,17 @@ def by_value(buckets: Iterable[SliceBucket]) -> dict[str, list[tuple[str, float,
 def evaluate_slices(
     buckets: Iterable[SliceBucket], params: MeasurementParams, stream_time: float, window: str
 ) -> tuple[WindowResult, dict[str, WindowResult]]:
-    """(bounds, figures per slice value) of `window`; slices without items are left out."""
+    """(bounds, figures per slice value) of `window`; slices without items are left out.
+
+    A quarter's slices are the merge of its months' slice buckets (slices keep no quarter
+    buckets): months start and end on local month boundaries, so the merge is exact.
+    """
+    if window not in ROLLING_WINDOWS and "Q" in window:
+        start, end = period_bounds(window, params.zone)
+        buckets = [
+            (v, "quarter", start, a) if g == "month" and start <= s < end else (v, g, s, a)
+            for v, g, s, a in buckets
+        ]
     results = {
         value: evaluate(rows, params, stream_time, window)
         for value, rows in sorted(by_value(buckets).items())

@@ -38,9 +38,10 @@ FAMILY_DIMENSIONS: dict[Family, tuple[str, ...]] = {
     Family.CALLS: ("queue", "agent", "team"),
     Family.SURVEYS: (),
 }
-# Slices are kept in hour, month and quarter buckets: the 24 h and 7 d windows, day steps
-# and calendar periods need no minute buckets, which would cost 60 times the memory.
-SLICE_GRANULARITIES = frozenset({"hour", "month", "quarter"})
+# Slices are kept in hour and month buckets: the 24 h and 7 d windows, day steps and months
+# need no minute buckets (60 times the memory), and a quarter is its three months merged
+# (services/core/kpi/slice_windows.py), which saves a third of the slice writes.
+SLICE_GRANULARITIES = frozenset({"hour", "month"})
 RESERVED = frozenset({NONE, OTHER, UNASSIGNED})
 
 
