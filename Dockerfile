@@ -30,6 +30,12 @@ RUN groupadd --system --gid 10001 slawatch \
     && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home \
         --shell /usr/sbin/nologin slawatch \
     && install -d -o 10001 -g 10001 -m 0750 /var/lib/slawatch
+# Reports (docs/reports.md): WeasyPrint lays out PDFs with Pango/HarfBuzz; Noto CJK renders
+# Chinese. From Debian's packages; nothing is fetched at run time.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+        libharfbuzz-subset0 fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 # The demo agreements at the settings' default path (deploy/agreements/demo.yaml relative to

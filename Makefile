@@ -24,6 +24,20 @@ $(STAMP): pyproject.toml
 .PHONY: venv
 venv: $(STAMP) ## Create the virtual environment with every dependency
 
+REPORT_LOCALE := services/core/reports/render/locale
+REPORT_MO := $(patsubst %.po,%.mo,$(wildcard $(REPORT_LOCALE)/*/LC_MESSAGES/*.po))
+
+$(REPORT_LOCALE)/%.mo: $(REPORT_LOCALE)/%.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -D reports -i $< -o $@
+
+.PHONY: catalogs
+catalogs: $(REPORT_MO) ## Compile the report's message catalogues (.po -> .mo, not committed)
+
+# Always run: the script only checks (fast) when everything is there, and installs otherwise.
+.PHONY: report-tools
+report-tools: ## Install CJK fonts, Pango, poppler and Chromium for reports (Debian)
+	scripts/ensure-report-tools.sh
+
 .PHONY: infra-up
 infra-up: ## Start the local Kafka broker and PostgreSQL (reused when running)
 	scripts/infra/kafka.sh start
@@ -39,7 +53,7 @@ migrate: $(STAMP) ## Apply database migrations to DATABASE_URL
 	$(BIN)/python -m services.core.db.migrate
 
 .PHONY: demo
-demo: $(STAMP) ## Run the whole stack with simulated traffic (DEMO_SECONDS=N to stop after N s)
+demo: $(STAMP) catalogs report-tools ## Run the whole stack with simulated traffic (DEMO_SECONDS=N to stop after N s)
 	scripts/demo.sh
 
 .PHONY: lint
@@ -50,11 +64,11 @@ lint: $(STAMP) ## ruff and mypy
 	$(BIN)/mypy --explicit-package-bases deploy
 
 .PHONY: test-unit
-test-unit: $(STAMP) ## Unit and component tests (no servers needed)
+test-unit: $(STAMP) catalogs ## Unit and component tests (no servers needed)
 	$(BIN)/pytest tests/unit tests/component -q
 
 .PHONY: test
-test: $(STAMP) ## Lint, then every test against a real Kafka broker and PostgreSQL
+test: $(STAMP) catalogs report-tools ## Lint, then every test against a real Kafka broker and PostgreSQL
 	$(MAKE) --no-print-directory lint
 	HYPOTHESIS_PROFILE=ci scripts/with-infra.sh $(BIN)/pytest tests -q
 
@@ -73,8 +87,13 @@ test-failover: $(STAMP) ## The SIGKILL takeover test FAILOVER_RUNS times in a ro
 	done'
 
 .PHONY: bench
-bench: $(STAMP) ## Throughput and latency benchmark (writes bench/results/latest.json)
+bench: $(STAMP) catalogs report-tools ## Throughput and latency benchmark (writes bench/results/latest.json)
 	scripts/with-infra.sh $(BIN)/python -m bench.run
+
+SOAK_SECONDS ?= 240
+.PHONY: soak
+soak: $(STAMP) ## Worker memory under sustained simulated traffic, SOAK_SECONDS long (bench/results/soak.json)
+	SOAK_SECONDS=$(SOAK_SECONDS) scripts/with-infra.sh $(BIN)/python -m bench.soak
 
 .PHONY: observability
 observability: $(STAMP) ## Regenerate the SLO alert rules and the Grafana dashboards

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import load
+from bench import report as report_bench
 from bench.worker import BenchWorker, Timing, bucket_rows, time_to_process
 from services.core.kafka_admin import ensure_topics, event_topics
 from services.core.settings import DEFAULT_DATABASE_URL
@@ -131,6 +132,9 @@ async def main() -> dict[str, Any]:
             "peak_rss_bytes": peak,
         },
     }
+    # One month's report of 100k tickets and 100k calls: figures + JSON, HTML, PDF.
+    result["monthly_report"] = await report_bench.measure(database_url)
+    say(f"monthly report: {result['monthly_report']}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     return result

@@ -44,8 +44,11 @@ class BenchWorker:
         *,
         app_id: str | None = None,
         index: int = 0,
+        module: str = "services.metrics.worker",
+        env: dict[str, str] | None = None,
         breakdowns: bool = True,
     ):
+        self.module = module
         self.dir = Path(tempfile.mkdtemp(prefix="slawatch-bench-"))
         self.port = PROMETHEUS_PORT + index
         agreements = self.dir / "agreements.yaml"
@@ -79,6 +82,7 @@ class BenchWorker:
             "METRICS_PROMETHEUS_PORT": str(self.port),
             "METRICS_BROKER_SESSION_TIMEOUT_SECONDS": "10",
             "METRICS_BREAKDOWNS": "on" if breakdowns else "off",
+            **(env or {}),
         }
         self.engine = create_async_engine(database_url)
         self.sessions = make_sessionmaker(self.engine)
@@ -87,7 +91,7 @@ class BenchWorker:
     def start(self) -> None:
         log = (self.dir / "worker.log").open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "services.metrics.worker"],
+            [sys.executable, "-m", self.module],
             cwd=ROOT,
             env=self.env,
             stdout=log,

@@ -23,6 +23,7 @@ USED_BY: dict[type[BaseSettings], str] = {
     settings.MetricsSettings: "worker",
     settings.ApiSettings: "API",
     settings.SecuritySettings: "ingest, API",
+    settings.ReportSettings: "API",
 }
 
 

@@ -8,11 +8,16 @@
 #        DEMO_SECONDS=N scripts/demo.sh
 #            run N seconds, print the 24 h KPIs of every agreement, stop; exit 0 when every
 #            agreement has figures, 1 when none has, 2 when only some have.
-#   DEMO_WORKERS (1)          metrics workers; worker i gets METRICS_WEB_PORT=6066+i,
-#                             METRICS_PROMETHEUS_PORT=9108+i, METRICS_DATA_DIR=.run/faust-i
-#                             (set METRICS_WEB_PORT / METRICS_PROMETHEUS_PORT to move the bases)
+#   DEMO_WORKERS (1)          metrics workers; worker i gets METRICS_PROMETHEUS_PORT=9108+i,
+#                             METRICS_DATA_DIR=.run/faust-i (set METRICS_PROMETHEUS_PORT to move
+#                             the base); Faust's own web server stays off (docs/security.md)
 #   DEMO_RATE (30)            tickets (and calls) per minute per agreement
-#   DEMO_BACKFILL_HOURS (2)   history simulated at start, so figures show at once
+#   DEMO_BACKFILL_HOURS (2)   history simulated at start, so figures show at once (only
+#                             with DEMO_REPORT_HISTORY=0)
+#   DEMO_REPORT_HISTORY (1)   1: first simulate everything since the start of last month at
+#                             DEMO_HISTORY_RATE (0.05) tickets and calls per minute, then issue
+#                             last month's report (docs/reports.md) and print its URLs; 0: skip
+#   DEMO_REPORT_WAIT (300)    seconds the report job may wait for that history to be counted
 #   DEMO_SEED                 simulator seed (default: a fresh one, logged)
 #   DEMO_TABLE_WAIT (30)      seconds the final table may wait for figures to appear
 #   AUTH_BOOTSTRAP_ADMIN_TOKEN  the demo's admin API key (default: a fresh one, printed); the
@@ -35,7 +40,6 @@ export API_PORT INGEST_PORT
 API_URL="http://127.0.0.1:$API_PORT"
 INGEST_URL="http://127.0.0.1:$INGEST_PORT"
 WORKERS="${DEMO_WORKERS:-1}"
-WEB_PORT_BASE="${METRICS_WEB_PORT:-6066}"
 PROM_PORT_BASE="${METRICS_PROMETHEUS_PORT:-9108}"
 DEMO_SECONDS="${DEMO_SECONDS:-}"
 UP_TIMEOUT_SECONDS=60
@@ -156,7 +160,7 @@ need_cmd setsid "part of util-linux"
 [[ -z "$DEMO_SECONDS" || "$DEMO_SECONDS" =~ ^[0-9]+$ ]] ||
     die "DEMO_SECONDS must be a number of seconds, not '$DEMO_SECONDS'"
 ports=("$API_PORT" "$INGEST_PORT")
-for ((i = 0; i < WORKERS; i++)); do ports+=($((WEB_PORT_BASE + i)) $((PROM_PORT_BASE + i))); done
+for ((i = 0; i < WORKERS; i++)); do ports+=($((PROM_PORT_BASE + i))); done
 for port in "${ports[@]}"; do
     ! port_open "$port" || die "port $port is in use (another demo running?); free it first"
 done
@@ -196,14 +200,23 @@ if [[ -z "${AUTH_BOOTSTRAP_ADMIN_TOKEN:-}" ]]; then
 fi
 export AUTH_BOOTSTRAP_ADMIN_TOKEN
 export SIMULATOR_API_KEY="$AUTH_BOOTSTRAP_ADMIN_TOKEN" SLAWATCH_API_KEY="$AUTH_BOOTSTRAP_ADMIN_TOKEN"
+# The API's /metrics needs a scrape token; prometheus.local.yml reads it from this file.
+if [[ -z "${API_METRICS_TOKEN:-}" ]]; then
+    API_METRICS_TOKEN="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')"
+fi
+export API_METRICS_TOKEN
+(umask 077 && printf '%s' "$API_METRICS_TOKEN" >"$RUN_DIR/api-metrics-token")
 
 start_bg ingest "$PY" -m services.ingest.main
 for ((i = 0; i < WORKERS; i++)); do
-    start_bg "metrics-$i" env METRICS_WEB_PORT=$((WEB_PORT_BASE + i)) \
+    start_bg "metrics-$i" env METRICS_WEB_PORT=0 \
         METRICS_PROMETHEUS_PORT=$((PROM_PORT_BASE + i)) METRICS_DATA_DIR="$RUN_DIR/faust-$i" \
         "$PY" -m services.metrics.worker
 done
-start_bg api "$PY" -m services.api.main
+# The demo issues last month's report itself once the history is in (below); the API's own
+# report job comes later, for late data.
+start_bg api env REPORT_SCHEDULE_INTERVAL_SECONDS="${REPORT_SCHEDULE_INTERVAL_SECONDS:-900}" \
+    "$PY" -m services.api.main
 
 wait_http ingest "$INGEST_URL/healthz"
 for ((i = 0; i < WORKERS; i++)); do
@@ -213,18 +226,56 @@ wait_http api "$API_URL/healthz"
 wait_http api "$API_URL/readyz"
 log "ingest, $WORKERS metrics worker(s) and API are up"
 
+BACKFILL_HOURS="${DEMO_BACKFILL_HOURS:-2}"
+REPORT_PERIOD=""
+if [[ "${DEMO_REPORT_HISTORY:-1}" == 1 ]]; then
+    # From the start of last month in the zone furthest ahead of UTC (+14 h) until now.
+    read -r REPORT_PERIOD history_hours < <("$PY" -m services.core.reports.job --history-span)
+    log "simulating the history since $REPORT_PERIOD ($history_hours h at ${DEMO_HISTORY_RATE:-0.05}/min; log $LOG_DIR/history.log)"
+    history_args=(--ingest-url "$INGEST_URL" --agreements-file "$AGREEMENTS"
+        --rate "${DEMO_HISTORY_RATE:-0.05}" --backfill-hours "$history_hours" --seconds 1)
+    [[ -z "${DEMO_SEED:-}" ]] || history_args+=(--seed "$((DEMO_SEED + 1))")
+    if ! "$PY" -m services.simulator.main "${history_args[@]}" >"$LOG_DIR/history.log" 2>&1; then
+        show_tail "$LOG_DIR/history.log" 40
+        die "simulating the history failed"
+    fi
+    HISTORY_END="$(date +%s)"
+    # Events older than the watermark minus the lateness would be dead-lettered as late.
+    BACKFILL_HOURS=0
+fi
+
 sim_args=(--ingest-url "$INGEST_URL" --agreements-file "$AGREEMENTS"
-    --rate "${DEMO_RATE:-30}" --backfill-hours "${DEMO_BACKFILL_HOURS:-2}" --seconds 0)
+    --rate "${DEMO_RATE:-30}" --backfill-hours "$BACKFILL_HOURS" --seconds 0)
 [[ -z "${DEMO_SEED:-}" ]] || sim_args+=(--seed "$DEMO_SEED")
 start_bg simulator "$PY" -m services.simulator.main "${sim_args[@]}"
+
+if [[ -n "$REPORT_PERIOD" ]]; then
+    log "issuing the reports due now (last month: $REPORT_PERIOD; log $LOG_DIR/report-job.log)"
+    if ! "$PY" -m services.core.reports.job --wait-seconds "${DEMO_REPORT_WAIT:-300}" \
+        --history-end "$HISTORY_END" >"$LOG_DIR/report-job.log" 2>&1; then
+        show_tail "$LOG_DIR/report-job.log" 40
+        die "the report job failed"
+    fi
+    grep -E "issued|report mail" "$LOG_DIR/report-job.log" | cut -c1-220 >&2 || true
+    REPORTS="$API_URL/v1/agreements/acme-helpdesk/reports"
+    cat <<EOF
+
+  Last month's report ($REPORT_PERIOD), with the admin key below:
+    list          curl -H "Authorization: Bearer \$KEY" $REPORTS
+    JSON          curl -H "Authorization: Bearer \$KEY" $REPORTS/$REPORT_PERIOD
+    HTML (zh-CN)  curl -H "Authorization: Bearer \$KEY" -o report.html $REPORTS/$REPORT_PERIOD.html
+    HTML (en)     curl -H "Authorization: Bearer \$KEY" -o report-en.html "$REPORTS/$REPORT_PERIOD.html?lang=en"
+    PDF           curl -H "Authorization: Bearer \$KEY" -o report.pdf $REPORTS/$REPORT_PERIOD.pdf
+EOF
+fi
 
 cat <<EOF
 
   slawatch demo is running (logs in $LOG_DIR):
     API docs      $API_URL/docs  ("Authorize" with the admin key below)
-    API metrics   $API_URL/metrics
+    API metrics   $API_URL/metrics  (Bearer token in $RUN_DIR/api-metrics-token)
     worker        http://127.0.0.1:$PROM_PORT_BASE/metrics
-    admin key     $AUTH_BOOTSTRAP_ADMIN_TOKEN  (demo only; API and ingest)
+    admin key     KEY=$AUTH_BOOTSTRAP_ADMIN_TOKEN  (demo only; API and ingest)
     KPIs          curl -H "Authorization: Bearer $AUTH_BOOTSTRAP_ADMIN_TOKEN" \\
                        $API_URL/v1/agreements/acme-helpdesk/kpis
 

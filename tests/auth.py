@@ -40,9 +40,20 @@ class MemoryKeys:
     def __init__(self) -> None:
         self.records: dict[str, ApiKeyRecord] = {}
 
-    def issue(self, role: Role, client: str | None = None, name: str = "test") -> str:
+    def issue(
+        self,
+        role: Role,
+        client: str | None = None,
+        name: str = "test",
+        *,
+        agreements: frozenset[str] | None = None,
+        connector: str | None = None,
+    ) -> str:
         """A new key's token."""
-        token, record = issue_key(role, client, name, datetime.now(UTC))
+        now = datetime.now(UTC)
+        token, record = issue_key(
+            role, client, name, now, agreements=agreements, connector=connector
+        )
         self.records[record.key_id] = record
         return token
 

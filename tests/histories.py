@@ -2,7 +2,11 @@
 
 A history is the raw events of tickets, calls and surveys of the demo agreements, with
 pauses, reopens, repeat callers, abandons, duplicates, and an arrival order shuffled within
-the allowed lateness (so no event is late by construction).
+the allowed lateness. Histories may span weeks, with what real traffic brings over weeks:
+reopens 10-16 days after a resolution (beyond every FCR horizon, so they reach tombstones),
+surveys resubmitted days later or twice at one instant, `ticket.created` re-sent by a
+re-sync under a new event_id, and copies of events re-sent days later (late by then: the
+engine refuses them, the oracle ignores them as copies). Nothing else is late.
 """
 
 from __future__ import annotations
@@ -29,29 +33,56 @@ class HistorySpec:
     span_hours: float = 96.0
     duplicate_rate: float = 0.1
     lateness_seconds: float = 3600.0
+    late_reopen_rate: float = 0.3  # of resolved tickets: written back to 10-16 days later
+    resubmit_rate: float = 0.3  # of surveys: submitted again, hours to days later
+    resent_created_rate: float = 0.1  # of tickets: created again under a new event_id
+    resent_days_rate: float = 0.03  # of events: a copy re-sent 1-5 days later
 
 
 class _Builder:
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, spec: HistorySpec) -> None:
         self.rng = rng
+        self.spec = spec
         self.events: list[dict[str, Any]] = []
 
-    def add(self, type_: str, at: float, agreement: str, **fields: Any) -> None:
+    def add(self, type_: str, at: float, agreement: str, **fields: Any) -> dict[str, Any]:
         stamp = datetime.fromtimestamp(round(at, 3), UTC).isoformat().replace("+00:00", "Z")
         event_id = str(uuid.UUID(int=self.rng.getrandbits(128)))
-        self.events.append(
-            {
-                "event_id": event_id,
-                "type": type_,
-                "occurred_at": stamp,
-                "agreement_id": agreement,
-                **fields,
-            }
-        )
+        event = {
+            "event_id": event_id,
+            "type": type_,
+            "occurred_at": stamp,
+            "agreement_id": agreement,
+            **fields,
+        }
+        self.events.append(event)
+        return event
+
+    def survey(self, at: float, agreement: str, **fields: Any) -> None:
+        rng = self.rng
+        self.add("survey.submitted", at, agreement, score=rng.randint(1, 5), **fields)
+        if rng.random() < self.spec.resubmit_rate:
+            # Days later, or (rarely) twice in the same instant: the later one replaces.
+            again = at + rng.choice([0.0, rng.uniform(HOUR, 5 * 24 * HOUR)])
+            self.add("survey.submitted", again, agreement, score=rng.randint(1, 5), **fields)
+
+    def late_reopen(self, tid: str, at: float, agreement: str) -> float:
+        """The customer writes back 10-16 days after the resolution; a new cycle may follow."""
+        rng = self.rng
+        t = at + rng.uniform(10, 16) * 24 * HOUR
+        self.add("ticket.reopened", t, agreement, ticket_id=tid)
+        self.add("ticket.replied", t + 60, agreement, ticket_id=tid, author="customer")
+        if rng.random() < 0.7:
+            t += rng.expovariate(1 / (3 * HOUR))
+            self.add("ticket.replied", t, agreement, ticket_id=tid, author="agent", agent_id="A3")
+        if rng.random() < 0.7:
+            t += rng.expovariate(1 / (5 * HOUR))
+            self.add("ticket.resolved", t, agreement, ticket_id=tid, agent_id="A3")
+        return t
 
     def ticket(self, n: int, at: float, agreement: str) -> None:
         rng, tid = self.rng, f"T{n}"
-        self.add(
+        creation = self.add(
             "ticket.created",
             at,
             agreement,
@@ -60,6 +91,8 @@ class _Builder:
             channel=rng.choice(["email", "chat", "web"]),
             priority=rng.choice(PRIORITIES),
         )
+        if rng.random() < self.spec.resent_created_rate:  # a re-sync: same ticket, new id
+            self.events.append({**creation, "event_id": str(uuid.UUID(int=rng.getrandbits(128)))})
         t, resolved = at, False
         for _ in range(rng.randint(0, 7)):
             t += rng.expovariate(1 / (2 * HOUR))
@@ -87,14 +120,9 @@ class _Builder:
                 self.add("ticket.reopened", t, agreement, ticket_id=tid)
                 resolved = False
         if rng.random() < 0.3:
-            self.add(
-                "survey.submitted",
-                t + 600,
-                agreement,
-                survey_id=f"S{tid}",
-                ticket_id=tid,
-                score=rng.randint(1, 5),
-            )
+            self.survey(t + 600, agreement, survey_id=f"S{tid}", ticket_id=tid)
+        if resolved and rng.random() < self.spec.late_reopen_rate:
+            self.late_reopen(tid, t, agreement)
 
     def call(self, n: int, at: float, agreement: str, customer: str) -> None:
         rng, cid = self.rng, f"K{n}"
@@ -115,14 +143,7 @@ class _Builder:
                 **common,
             )
             if rng.random() < 0.2:
-                self.add(
-                    "survey.submitted",
-                    end + 60,
-                    agreement,
-                    survey_id=f"S{cid}",
-                    call_id=cid,
-                    score=rng.randint(1, 5),
-                )
+                self.survey(end + 60, agreement, survey_id=f"S{cid}", call_id=cid)
         else:
             self.add("call.abandoned", at + wait, agreement, **common)
 
@@ -131,7 +152,7 @@ def generate(seed: int, spec: HistorySpec | None = None) -> list[dict[str, Any]]
     """Event dicts of one history, in arrival order (shuffled within the lateness)."""
     spec = spec or HistorySpec()
     rng = random.Random(seed)
-    builder = _Builder(rng)
+    builder = _Builder(rng, spec)
     span = spec.span_hours * HOUR
     for n in range(spec.tickets):
         builder.ticket(n, START + rng.uniform(0, span), rng.choice(AGREEMENTS))
@@ -141,6 +162,9 @@ def generate(seed: int, spec: HistorySpec | None = None) -> list[dict[str, Any]]
     events = builder.events
     events += [dict(e) for e in events if rng.random() < spec.duplicate_rate]
     jitter = {id(e): rng.uniform(0, spec.lateness_seconds / 2) for e in events}
+    resent = [dict(e) for e in events if rng.random() < spec.resent_days_rate]
+    jitter |= {id(e): rng.uniform(1, 5) * 24 * HOUR for e in resent}
+    events += resent
     events.sort(key=lambda e: _epoch(e["occurred_at"]) + jitter[id(e)])
     return events
 

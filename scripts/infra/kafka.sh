@@ -238,7 +238,7 @@ format_storage() {
     cluster_id="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
     log "formatting storage in $LOG_DIRS (cluster id $cluster_id)"
     if ! out="$("$java" -Xmx256m -Dlog4j.configuration="file:$LOG4J_PROPS" -cp "$LIBS_DIR/*" \
-        kafka.tools.StorageTool format -t "$cluster_id" -c "$SERVER_PROPS" 2>&1)"; then
+        kafka.tools.StorageTool format --cluster-id="$cluster_id" -c "$SERVER_PROPS" 2>&1)"; then
         printf '%s\n' "$out" >&2
         die "formatting Kafka storage failed"
     fi

@@ -38,6 +38,12 @@ AGREEMENT_EXAMPLE: dict[str, Any] = {
     "timezone": "Europe/Berlin",
     "frt_target_seconds": {"low": 28800, "normal": 14400, "high": 3600, "urgent": 900},
     "resolution_target_seconds": {"low": 432000, "normal": 172800, "high": 86400, "urgent": 14400},
+    "clock_target_changes": [
+        {
+            "effective_from": "2026-07-01T00:00:00+02:00",
+            "frt_target_seconds": {"low": 28800, "normal": 7200, "high": 3600, "urgent": 900},
+        }
+    ],
     "targets": [
         {
             "target_id": "frt-attainment",

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ConfigDict
 
 from services.core.http import problems
+from services.core.http.unavailable import install_unavailable_handlers
 
 
 class Problem(problems.Problem):
@@ -77,6 +78,7 @@ def _body_problems(schema: dict[str, Any]) -> dict[str, Any]:
 def install_problem_handlers(app: FastAPI) -> None:
     """Answer every error of `app` with problem details, and document them so."""
     problems.install_problem_handlers(app)
+    install_unavailable_handlers(app)  # a database outage is a 503
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(Exception, _on_unexpected)
     original = app.openapi

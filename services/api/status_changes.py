@@ -1,50 +1,46 @@
-"""Status changes: stored once, published once, whatever the number of API replicas.
+"""Status changes: stored once with their event, whatever the number of API replicas.
 
 Every replica evaluates every target on each cache refresh. For each agreement, one
 transaction tries to store each target's new status with a compare-and-set
 (`sla_status_repo.claim_change`); the replica whose UPDATE wins records the change in the
-history and publishes the event, then commits. The row stays locked until then, so another
-replica's UPDATE waits and afterwards finds the status already stored: no second event.
-
-A failed publish rolls the transaction back, so the next refresh tries again. A commit that
-fails after the broker acknowledged (rare) means the change is published again later:
-delivery is at least once; a consumer treats a change to the status a target already has
-as a repeat.
+history and its event in the outbox, then commits. The row stays locked until then, so
+another replica's UPDATE waits and afterwards finds the status already stored: no second
+event. Nothing here talks to the broker: the relay (services/api/status_relay.py) publishes
+the outbox, so a slow broker can neither roll a change back nor have it published twice.
 A target's first evaluation only stores its status: there is no previous status to change.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.api.catalog import AgreementInfo
 from services.api.sla_status import AgreementSla
+from services.core.db import outbox_repo
 from services.core.db import sla_status_repo as repo
 from services.core.sla import Status
 from services.core.sla_status_events import SlaStatusChanged
 
 
-class EventPublisher(Protocol):
-    async def publish(self, event: SlaStatusChanged) -> None: ...
-
-
 class StatusChangeRecorder:
-    """`FiguresCache.on_statuses`: stores statuses, records and publishes their changes."""
+    """`FiguresCache.on_statuses`: stores statuses, records their changes and events."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], publisher: EventPublisher
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        on_recorded: Callable[[], None] | None = None,
     ) -> None:
         self.sessions = sessions
-        self.publisher = publisher
+        self.on_recorded = on_recorded  # e.g. wake the relay: publish without waiting
 
     async def __call__(self, info: AgreementInfo, sla: AgreementSla) -> list[SlaStatusChanged]:
-        """The events this call published (empty when nothing changed or another replica
-        published the changes)."""
+        """The events this call stored in the outbox (empty when nothing changed or another
+        replica stored the changes)."""
         now = sla.evaluated_at
-        published: list[SlaStatusChanged] = []
+        recorded: list[SlaStatusChanged] = []
         async with self.sessions() as session, session.begin():
             # Targets in id order: two replicas lock rows in the same order, so never deadlock.
             for t in sorted(sla.targets, key=lambda t: t.version.target_id):
@@ -67,9 +63,13 @@ class StatusChangeRecorder:
                     target=t.result.target,
                 )
                 await repo.add_change(session, history_row(event, sla.stream_time))
-                await self.publisher.publish(event)
-                published.append(event)
-        return published
+                await outbox_repo.add(
+                    session, event.event_id, event.agreement_id, event.model_dump_json(), now
+                )
+                recorded.append(event)
+        if recorded and self.on_recorded is not None:
+            self.on_recorded()
+        return recorded
 
 
 def history_row(event: SlaStatusChanged, stream_time: float | None) -> repo.StatusChangeRow:

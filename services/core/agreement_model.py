@@ -90,6 +90,9 @@ class _AgreementBase(MeasurementParams):
     parties: Parties
     term: Term
     measures: tuple[ImprovementMeasure, ...] = ()
+    report_language: Literal["zh-CN", "en"] = Field(
+        default="zh-CN", description="Default language of the monthly report (docs/reports.md)."
+    )
 
     @field_validator("agreement_id")
     @classmethod

@@ -6,13 +6,16 @@ baselines, improvement measures) builds on this model; the engine reads only thi
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import UTC, date, time
+from itertools import pairwise
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
+    AfterValidator,
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -150,6 +153,31 @@ class PriorityTargets(BaseModel):
         return float(getattr(self, Priority(priority).value))
 
 
+class ClockTargetChange(BaseModel):
+    """Per-priority clock targets in effect from `effective_from` until the next change.
+
+    A target left out keeps the value it had before the change.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    effective_from: Annotated[AwareDatetime, AfterValidator(lambda v: v.astimezone(UTC))]
+    frt_target_seconds: PriorityTargets | None = None
+    resolution_target_seconds: PriorityTargets | None = None
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> ClockTargetChange:
+        if self.frt_target_seconds is None and self.resolution_target_seconds is None:
+            raise ValueError(
+                f"the clock target change effective {self.effective_from.isoformat()} "
+                "gives neither frt_target_seconds nor resolution_target_seconds"
+            )
+        return self
+
+
+ClockTargetName = Literal["frt_target_seconds", "resolution_target_seconds"]
+
+
 class MeasurementParams(BaseModel):
     """Measurement parameters of one agreement, as the KPI engine uses them."""
 
@@ -163,6 +191,11 @@ class MeasurementParams(BaseModel):
     )
     frt_target_seconds: PriorityTargets
     resolution_target_seconds: PriorityTargets
+    clock_target_changes: tuple[ClockTargetChange, ...] = Field(
+        default=(),
+        description="Later versions of the two clock targets, oldest first; the targets "
+        "above are in effect before the first change.",
+    )
     service_level_threshold_seconds: PositiveSeconds = 20.0
     short_abandon_seconds: Annotated[float, Field(ge=0)] = 5.0
     fcr_horizon_seconds: PositiveSeconds = 7 * 86_400.0
@@ -199,6 +232,38 @@ class MeasurementParams(BaseModel):
         if self.calendar_id is not None and self.calendar is not None:
             raise ValueError("give either calendar or calendar_id, not both")
         return self
+
+    @field_validator("clock_target_changes")
+    @classmethod
+    def _changes_in_order(
+        cls, value: tuple[ClockTargetChange, ...]
+    ) -> tuple[ClockTargetChange, ...]:
+        for before, after in pairwise(value):
+            if after.effective_from == before.effective_from:
+                raise ValueError(
+                    f"two clock target changes are effective {after.effective_from.isoformat()}"
+                    ": merge them into one"
+                )
+            if after.effective_from < before.effective_from:
+                raise ValueError(
+                    "clock_target_changes must be sorted by effective_from, oldest first: "
+                    f"{after.effective_from.isoformat()} comes after "
+                    f"{before.effective_from.isoformat()}"
+                )
+        return value
+
+    def clock_target(self, name: ClockTargetName, priority: Priority | str, at: float) -> float:
+        """The `name` target of `priority` in effect at epoch second `at` (docs/kpis.md).
+
+        A change is in effect from its own instant on; before the first change (and without
+        changes) the agreement's `frt_target_seconds`/`resolution_target_seconds` apply.
+        """
+        targets: PriorityTargets = getattr(self, name)
+        for change in self.clock_target_changes:
+            if change.effective_from.timestamp() > at:
+                break
+            targets = getattr(change, name) or targets
+        return targets.for_priority(priority)
 
     @property
     def zone(self) -> ZoneInfo:

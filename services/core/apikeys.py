@@ -1,6 +1,8 @@
 """Manage API keys (docs/security.md); needs DATABASE_URL.
 
     python -m services.core.apikeys create --role viewer --client acme --name "Acme portal"
+    python -m services.core.apikeys create --role publisher --client acme \
+        --agreement acme-helpdesk --connector zendesk --name "Acme Zendesk"
     python -m services.core.apikeys list
     python -m services.core.apikeys revoke sw_AbCdEfGhIjKl
     python -m services.core.apikeys grant sw_AbCdEfGhIjKl agent_detail [--withdraw]
@@ -31,7 +33,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     commands = p.add_subparsers(dest="command", required=True)
     create = commands.add_parser("create", help="create a key and print its token once")
     create.add_argument("--role", required=True, choices=[r.value for r in Role])
-    create.add_argument("--client", help="the one client a viewer sees (viewers only)")
+    create.add_argument("--client", help="the one client a viewer sees or a publisher feeds")
+    create.add_argument(
+        "--agreement",
+        action="append",
+        dest="agreements",
+        help="publishers: may write only this agreement of the client (repeatable)",
+    )
+    create.add_argument("--connector", help="publishers: events must carry this `source`")
     create.add_argument("--name", required=True, help="who or what uses the key")
     commands.add_parser("list", help="list the keys (never their tokens)")
     revoke = commands.add_parser("revoke", help="revoke a key by its id")
@@ -43,34 +52,56 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.command == "create":
         try:
-            check_scope(Role(args.role), args.client)
+            check_scope(Role(args.role), args.client, _agreements(args), args.connector)
         except ValueError as exc:
             p.error(str(exc))
     return args
 
 
+_HEADER = "\t".join(
+    [
+        "key_id",
+        "role",
+        "client",
+        "agreements",
+        "connector",
+        "created_at",
+        "revoked_at",
+        "grants",
+        "name",
+    ]
+)
+
+
+def _agreements(args: argparse.Namespace) -> frozenset[str] | None:
+    return None if args.agreements is None else frozenset(args.agreements)
+
+
 def _row(record: ApiKeyRecord) -> str:
     revoked = record.revoked_at.isoformat(timespec="seconds") if record.revoked_at else "-"
     created = record.created_at.isoformat(timespec="seconds")
+    agreements = ",".join(sorted(record.agreements)) if record.agreements is not None else "*"
+    scope = [record.client or "*", agreements, record.connector or "*"]
     grants = "agent_detail" if record.agent_detail else "-"
-    return "\t".join(
-        [record.key_id, record.role, record.client or "*", created, revoked, grants, record.name]
-    )
+    return "\t".join([record.key_id, record.role, *scope, created, revoked, grants, record.name])
 
 
 async def _carry_out(session: AsyncSession, args: argparse.Namespace) -> tuple[int, str, str]:
     now = datetime.now(UTC)
     if args.command == "create":
-        token, record = issue_key(Role(args.role), args.client, args.name, now)
+        token, record = issue_key(
+            Role(args.role),
+            args.client,
+            args.name,
+            now,
+            agreements=_agreements(args),
+            connector=args.connector,
+        )
         await store.insert_key(session, record)
         return 0, token, f"created {record.key_id}; the token is shown only now"
     if args.command == "list":
         rows = [_row(record) for record in await store.list_keys(session)]
-        return (
-            0,
-            "\n".join(["key_id\trole\tclient\tcreated_at\trevoked_at\tgrants\tname", *rows]),
-            "",
-        )
+        return 0, "\n".join([_HEADER, *rows]), ""
     if args.command == "grant":
         if await store.grant_agent_detail(session, args.key_id, not args.withdraw):
             done = "withdrew" if args.withdraw else "granted"

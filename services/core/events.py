@@ -3,7 +3,8 @@
 Events are flat JSON objects: the envelope fields (`event_id`, `type`, `occurred_at`,
 `agreement_id`, `source`) sit beside the payload fields of the type. The JSON Schemas
 under `schemas/v1/` describe the same contract; `tests/unit/test_contract.py` proves the
-two equal. A breaking change means a v2 module, never an edit here.
+two equal. A breaking change means a v2 module, never an edit here. `occurred_at` may be any
+RFC 3339 instant here; the range ingest accepts is in services/core/event_range.py.
 """
 
 from __future__ import annotations

@@ -21,8 +21,13 @@ class LazyProducer:
         bootstrap_servers: str,
         prepare: Callable[[], Awaitable[None]],
         timeout_seconds: float = 10.0,
+        *,
+        idempotent: bool = False,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
+        # Idempotent: the producer's own retries (e.g. after an acknowledgement that came too
+        # late) carry the same sequence number, and the broker drops the repeats.
+        self.idempotent = idempotent
         self.prepare = prepare
         self.timeout_seconds = timeout_seconds
         self._producer: AIOKafkaProducer | None = None
@@ -32,7 +37,11 @@ class LazyProducer:
         async with self._lock:
             if self._producer is None:
                 await self.prepare()
-                producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap_servers, acks="all")
+                producer = AIOKafkaProducer(
+                    bootstrap_servers=self.bootstrap_servers,
+                    acks="all",
+                    enable_idempotence=self.idempotent,
+                )
                 try:
                     await producer.start()
                 except BaseException:
@@ -54,6 +63,24 @@ class LazyProducer:
             producer.send_and_wait(topic, key=key, value=value, headers=headers),
             self.timeout_seconds,
         )
+
+    async def enqueue(
+        self,
+        topic: str,
+        key: bytes,
+        value: bytes,
+        headers: Sequence[tuple[str, bytes]] | None = None,
+    ) -> asyncio.Future[object]:
+        """Hand one message to the producer; the future resolves with the acknowledgement.
+
+        No deadline of its own: the caller decides how long to wait, and abandoning the wait
+        does not withdraw the message (an idempotent producer retries it until acknowledged).
+        """
+        producer = await self._started()
+        future: asyncio.Future[object] = await producer.send(
+            topic, key=key, value=value, headers=headers
+        )
+        return future
 
     async def close(self) -> None:
         if self._producer is not None:

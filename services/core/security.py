@@ -5,6 +5,10 @@ password-style slow hash is needed, but a leaked `api_keys` table must not hand 
 keys. A token starts with its public `key_id` (`sw_` and 12 characters), which is how its
 row is found; only the salted HMAC-SHA256 of the whole token is stored and compared in
 constant time. docs/security.md describes roles and scopes for operators.
+
+Why publishers are scoped: a publisher key belongs to one client's connector, and an event it
+posts lands in that client's figures; without a scope any connector could write into any
+client's agreements. `publish_refusal` is the one rule ingest applies per event.
 """
 
 from __future__ import annotations
@@ -48,10 +52,14 @@ class ApiKeyRecord:
     key_id: str
     hash: str
     role: Role
-    client: str | None  # the one client a viewer sees; None for the other roles
+    client: str | None  # the one client a viewer sees or a publisher writes for; None: admin
     name: str
     created_at: datetime
     revoked_at: datetime | None = None
+    # A publisher only: the agreements (of its client) it may write, None meaning all of them,
+    # and the connector its events must name as `source`, None meaning any source.
+    agreements: frozenset[str] | None = None
+    connector: str | None = None
     agent_detail: bool = False  # granted by an admin: may read per-agent breakdowns
 
 
@@ -62,6 +70,8 @@ class Principal:
     key_id: str
     role: Role
     client: str | None = None
+    agreements: frozenset[str] | None = None
+    connector: str | None = None
     agent_detail: bool = False
 
     def can(self, permission: Permission) -> bool:
@@ -76,12 +86,58 @@ class Principal:
         return self.role is Role.ADMIN or self.agent_detail
 
 
-def check_scope(role: Role, client: str | None) -> None:
-    """Raise ValueError unless a viewer has a client and no other role has one."""
-    if role is Role.VIEWER and not client:
-        raise ValueError("a viewer key needs a client")
-    if role is not Role.VIEWER and client is not None:
-        raise ValueError(f"a {role} key sees every client; give no client")
+def check_scope(
+    role: Role,
+    client: str | None,
+    agreements: frozenset[str] | None = None,
+    connector: str | None = None,
+) -> None:
+    """Raise ValueError unless the scope fits the role.
+
+    Viewers and publishers need a client; admins have none. Only publishers can be narrowed
+    further, to agreements (a non-empty set) and to a connector.
+    """
+    if role is Role.ADMIN and client is not None:
+        raise ValueError("an admin key sees every client; give no client")
+    if role is not Role.ADMIN and not client:
+        raise ValueError(f"a {role} key needs a client")
+    if role is not Role.PUBLISHER and (agreements is not None or connector is not None):
+        raise ValueError("only a publisher key can be limited to agreements or a connector")
+    if agreements is not None and (not agreements or not all(agreements)):
+        raise ValueError("give at least one agreement id, or none for all of the client's")
+    if connector is not None and not connector:
+        raise ValueError("the connector name must not be empty")
+
+
+def publish_refusal(
+    principal: Principal, agreement_id: str, owner: str | None, source: str | None
+) -> str | None:
+    """Why `principal` may not publish an event of `agreement_id`, or None when it may.
+
+    `owner` is the agreement's client (None: no such agreement). A key without a client is
+    an admin or auth is off: not limited. A stored publisher key without a client (made
+    before keys were scoped) may publish nothing: the safe reading of a missing scope.
+    """
+    refusal = agreement_refusal(principal, agreement_id, owner)
+    if refusal is None and principal.connector is not None and source != principal.connector:
+        return f"this key publishes only events with source {principal.connector!r}"
+    return refusal
+
+
+def agreement_refusal(principal: Principal, agreement_id: str, owner: str | None) -> str | None:
+    """Why `principal` may not write for `agreement_id` at all (whatever the event's source),
+    or None when it may: `publish_refusal` without the connector check."""
+    if principal.role is Role.ADMIN:
+        return None
+    if principal.client is None:
+        return "this key has no client scope; create a publisher key with --client"
+    if owner != principal.client:
+        # The same words for another client's agreement and a missing one: a key must not
+        # learn which agreement ids exist elsewhere.
+        return f"agreement {agreement_id!r} is not one of client {principal.client!r}"
+    if principal.agreements is not None and agreement_id not in principal.agreements:
+        return f"this key may not publish for agreement {agreement_id!r}"
+    return None
 
 
 def new_token() -> str:
@@ -119,17 +175,35 @@ def verify_token(token: str, stored_hash: str) -> bool:
     return hmac.compare_digest(_digest(salt, token), digest)
 
 
-def issue_key(role: Role, client: str | None, name: str, now: datetime) -> tuple[str, ApiKeyRecord]:
+def issue_key(
+    role: Role,
+    client: str | None,
+    name: str,
+    now: datetime,
+    *,
+    agreements: frozenset[str] | None = None,
+    connector: str | None = None,
+) -> tuple[str, ApiKeyRecord]:
     """A new token and the record to store for it; the token is shown once, never stored."""
-    check_scope(role, client)
+    check_scope(role, client, agreements, connector)
     token = new_token()
     key_id = key_id_of(token)
     assert key_id is not None
-    return token, ApiKeyRecord(key_id, hash_token(token), role, client, name, now)
+    record = ApiKeyRecord(
+        key_id, hash_token(token), role, client, name, now, None, agreements, connector
+    )
+    return token, record
 
 
 def principal_of(token: str, record: ApiKeyRecord | None) -> Principal | None:
     """The caller `token` identifies given its stored record; None if unknown, wrong or revoked."""
     if record is None or record.revoked_at is not None or not verify_token(token, record.hash):
         return None
-    return Principal(record.key_id, record.role, record.client, record.agent_detail)
+    return Principal(
+        record.key_id,
+        record.role,
+        record.client,
+        record.agreements,
+        record.connector,
+        record.agent_detail,
+    )

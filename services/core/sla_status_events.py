@@ -1,25 +1,34 @@
 """SLA status changes as events on `{prefix}.sla.status.v1`, keyed by agreement id.
 
 Why a topic: other systems (ticketing, chat, a client portal) react to "target X is now
-breached" without polling the API. Exactly one API replica publishes each change (see
-services/api/status_changes.py); the producer starts lazily, so a broker that is down delays
-events, not the API's start-up.
+breached" without polling the API. Exactly one API replica stores each change with its event
+in the outbox (services/api/status_changes.py); the relay (services/api/status_relay.py)
+publishes the outbox through `SlaStatusPublisher`. The producer starts lazily, so a broker
+that is down delays events, not the API's start-up.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
-from typing import Literal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from services.core.db.outbox_repo import OutboxMessage
 from services.core.kafka_admin import ensure_topics
 from services.core.kafka_producer import LazyProducer
 from services.core.settings import KafkaSettings
 from services.core.sla import Status
 from services.core.topics import sla_status_topic
 
+log = logging.getLogger(__name__)
 EVENT_TYPE = "sla.status_changed"
+# Every message carries its event's id here too: consumers deduplicate on it (docs/sla.md).
+EVENT_ID_HEADER = "event_id"
 
 
 class SlaStatusChanged(BaseModel):
@@ -55,21 +64,79 @@ async def ensure_sla_status_topic(kafka: KafkaSettings, timeout_seconds: float =
     )
 
 
+class DeliveryQueue(Protocol):
+    """What the publisher needs of a producer (LazyProducer; a fake in tests)."""
+
+    async def enqueue(
+        self, topic: str, key: bytes, value: bytes, headers: Sequence[tuple[str, bytes]]
+    ) -> asyncio.Future[object]: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """The outcome of one `publish`: acknowledged, still in flight, or failed (send again)."""
+
+    acknowledged: list[OutboxMessage]
+    in_flight: list[OutboxMessage]
+    failed: list[OutboxMessage]
+
+
 class SlaStatusPublisher:
-    """Publishes status changes; `publish` returns once the broker acknowledged."""
+    """Publishes outbox messages with an idempotent producer, each at most once per process.
 
-    def __init__(self, kafka: KafkaSettings, timeout_seconds: float = 10.0) -> None:
-        self.kafka = kafka
+    `publish` waits up to `ack_timeout_seconds` for the acknowledgements. A message still in
+    flight stays in flight: a later `publish` of it waits for the same delivery instead of
+    sending it again, so a slow broker delays an event but never duplicates it (the producer
+    retries it with the same sequence number, which the broker deduplicates). Only a failed
+    delivery is sent again.
+    """
+
+    def __init__(
+        self,
+        kafka: KafkaSettings,
+        ack_timeout_seconds: float = 30.0,
+        producer: DeliveryQueue | None = None,
+    ) -> None:
         self.topic = sla_status_topic(kafka.topic_prefix)
-        self.timeout_seconds = timeout_seconds
-        self._producer = LazyProducer(
+        self.ack_timeout_seconds = ack_timeout_seconds
+        self._producer: DeliveryQueue = producer or LazyProducer(
             kafka.bootstrap_servers,
-            lambda: ensure_sla_status_topic(kafka, timeout_seconds),
-            timeout_seconds,
+            lambda: ensure_sla_status_topic(kafka),
+            idempotent=True,
         )
+        self._in_flight: dict[str, asyncio.Future[object]] = {}
 
-    async def publish(self, event: SlaStatusChanged) -> None:
-        await self._producer.send(self.topic, event.agreement_id.encode(), event.encode())
+    async def publish(self, messages: Sequence[OutboxMessage]) -> Delivery:
+        """Send what is not in flight yet, then wait up to the timeout for every ack."""
+        wanted = {m.event_id for m in messages}
+        # Deliveries of messages another relay has since marked sent: forget them when done.
+        for event_id in [e for e, f in self._in_flight.items() if f.done() and e not in wanted]:
+            del self._in_flight[event_id]
+        for m in messages:
+            if m.event_id not in self._in_flight:
+                headers = [(EVENT_ID_HEADER, m.event_id.encode())]
+                self._in_flight[m.event_id] = await self._producer.enqueue(
+                    self.topic, m.key, m.value, headers
+                )
+        if messages:
+            await asyncio.wait(
+                [self._in_flight[m.event_id] for m in messages], timeout=self.ack_timeout_seconds
+            )
+        delivery = Delivery([], [], [])
+        for m in messages:
+            future = self._in_flight[m.event_id]
+            if not future.done():
+                delivery.in_flight.append(m)
+                continue
+            del self._in_flight[m.event_id]
+            if future.exception() is None:
+                delivery.acknowledged.append(m)
+            else:
+                delivery.failed.append(m)
+                log.warning("publishing status event %s failed: %r", m.event_id, future.exception())
+        return delivery
 
     async def close(self) -> None:
         await self._producer.close()

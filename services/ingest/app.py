@@ -8,20 +8,26 @@ exist and owns a Kafka producer for its lifetime.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.core.auth import Authenticator, KeyLookup
 from services.core.db.api_keys import key_lookup
+from services.core.db.event_counts import CountKey, add_counts
 from services.core.db.session import make_engine, make_sessionmaker
+from services.core.http.body_deadline import BodyDeadlineMiddleware
+from services.core.http.probes import database_probe
 from services.core.http.problems import Problem, install_problem_handlers, problem_media_type
+from services.core.http.unavailable import install_unavailable_handlers
 from services.core.kafka_admin import ensure_topics, event_topics
 from services.core.settings import DatabaseSettings, IngestSettings, KafkaSettings, SecuritySettings
+from services.ingest.agreements import AgreementLookup, KnownAgreements, stored_agreements
 from services.ingest.publisher import EventPublisher, KafkaEventPublisher
-from services.ingest.routes import build_router, event_components
+from services.ingest.routes import CountRecorder, Ledger, build_router, event_components
 
 DESCRIPTION = """Receives customer-service events (contract v1, see `schemas/v1/`) and stores
 them on Kafka for the metrics workers. A 202 answer means every event is durably stored."""
@@ -35,9 +41,12 @@ def create_app(
     security: SecuritySettings | None = None,
     database: DatabaseSettings | None = None,
     lookup_key: KeyLookup | None = None,
+    lookup_agreements: AgreementLookup | None = None,
+    record_counts: CountRecorder | None = None,
 ) -> FastAPI:
-    """A new ingest app; `publisher` replaces the Kafka producer, `lookup_key` the API keys
-    in PostgreSQL (`database`), both for tests."""
+    """A new ingest app; `publisher` replaces the Kafka producer, `lookup_key` the API keys,
+    `lookup_agreements` the agreements and `record_counts` the data-quality counts in PostgreSQL
+    (`database`), all for tests."""
     owns_kafka = publisher is None
     sink: EventPublisher = publisher or KafkaEventPublisher(
         kafka.bootstrap_servers, kafka.topic_prefix
@@ -54,12 +63,21 @@ def create_app(
                 kafka.partitions,
                 kafka.replication_factor,
             )
-        # API keys live in PostgreSQL; the engine connects on the first lookup only.
-        engine, lookup = None, lookup_key
-        if lookup is None:
+        # API keys and agreements live in PostgreSQL; the engine connects on first use only.
+        engine = None
+        if lookup_key is None or lookup_agreements is None or record_counts is None:
             engine = make_engine(database or DatabaseSettings())
-            lookup = key_lookup(make_sessionmaker(engine))
+        sessions = make_sessionmaker(engine) if engine is not None else None
+        lookup = lookup_key or key_lookup(_needed(sessions))
         app.state.authenticator = Authenticator(security or SecuritySettings(), lookup)
+        agreements = lookup_agreements or stored_agreements(_needed(sessions))
+        app.state.ledger = Ledger(
+            KnownAgreements(agreements, settings.agreements_cache_seconds),
+            record_counts or _stored_counts(_needed(sessions)),
+        )
+        # Readiness covers PostgreSQL whenever keys or agreements are read from it.
+        uses_database = lookup_key is None or lookup_agreements is None
+        app.state.database_probe = database_probe(_needed(sessions)) if uses_database else None
         await sink.start()
         try:
             yield
@@ -70,9 +88,24 @@ def create_app(
 
     app = FastAPI(title="slawatch ingest", version="1", description=DESCRIPTION, lifespan=lifespan)
     install_problem_handlers(app)
+    install_unavailable_handlers(app)  # a database outage is a 503
+    app.add_middleware(BodyDeadlineMiddleware, seconds=settings.body_timeout_seconds)
     app.include_router(build_router(settings, sink))
     _document_raw_bodies(app)
     return app
+
+
+def _needed(sessions: async_sessionmaker[AsyncSession] | None) -> async_sessionmaker[AsyncSession]:
+    assert sessions is not None  # made whenever a lookup was not given
+    return sessions
+
+
+def _stored_counts(sessions: async_sessionmaker[AsyncSession]) -> CountRecorder:
+    async def record(counts: Mapping[CountKey, int]) -> None:
+        async with sessions() as session, session.begin():
+            await add_counts(session, counts)
+
+    return record
 
 
 def _document_raw_bodies(app: FastAPI) -> None:

@@ -76,13 +76,22 @@ def decode_items(body: bytes, max_events: int) -> list[Any]:
     return items
 
 
+DUPLICATE_IN_BATCH = "duplicate event_id in this batch"
+
+
 def validate_items(items: list[Any]) -> tuple[list[EventBase], list[Rejection]]:
-    """Valid events in batch order, and a rejection for every other item.
+    """Valid events in batch order, and a rejection for every other item."""
+    indexed, rejected = validate_indexed(items)
+    return [event for _, event in indexed], rejected
+
+
+def validate_indexed(items: list[Any]) -> tuple[list[tuple[int, EventBase]], list[Rejection]]:
+    """Valid events with their index, in batch order, and a rejection for every other item.
 
     A repeated `event_id` keeps the first valid copy: two different bodies under one id
     would make the id meaningless, and an identical copy adds nothing.
     """
-    accepted: list[EventBase] = []
+    accepted: list[tuple[int, EventBase]] = []
     rejected: list[Rejection] = []
     first_index: dict[str, int] = {}
     for index, item in enumerate(items):
@@ -95,8 +104,8 @@ def validate_items(items: list[Any]) -> tuple[list[EventBase], list[Rejection]]:
             continue
         first = first_index.setdefault(event.event_id, index)
         if first != index:
-            reason = f"duplicate event_id in this batch (first at index {first})"
+            reason = f"{DUPLICATE_IN_BATCH} (first at index {first})"
             rejected.append(Rejection(index=index, event_id=event.event_id, reason=reason))
             continue
-        accepted.append(event)
+        accepted.append((index, event))
     return accepted, rejected

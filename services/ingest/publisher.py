@@ -9,6 +9,7 @@ after a 503 may still send an event twice, which consumers absorb by `event_id`.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -19,6 +20,8 @@ from services.core.events import SCHEMA_VERSION, EventBase, event_to_json
 from services.core.topics import event_key, family_of, topic_name
 
 _READY_PROBE_SECONDS = 2.0
+_STOP_GRACE_SECONDS = 10.0
+log = logging.getLogger(__name__)
 
 
 class PublishError(Exception):
@@ -61,8 +64,20 @@ class KafkaEventPublisher:
 
     async def stop(self) -> None:
         producer, self._producer = self._producer, None
-        if producer is not None:
-            await producer.stop()
+        if producer is None:
+            return
+        # aiokafka's stop() first waits for every record to be acknowledged: during a broker
+        # outage, forever. Those records' requests were answered 503 and will be retried, so
+        # after a grace period stop the sender and close.
+        stopping = asyncio.ensure_future(producer.stop())
+        try:
+            await asyncio.wait_for(asyncio.shield(stopping), _STOP_GRACE_SECONDS)
+        except TimeoutError:
+            log.warning(
+                "the broker did not take the last events in %g s; closing", _STOP_GRACE_SECONDS
+            )
+            await producer._sender.close()  # private: ends stop()'s wait for the broker
+            await stopping
 
     async def ready(self) -> bool:
         producer = self._producer

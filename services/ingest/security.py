@@ -2,25 +2,28 @@
 
 The same keys, roles and caller as the API (services/core/security.py and the shared
 `get_principal` in services/core/http/auth.py); only the publish check is this service's own.
-Publishers and admins may publish; a viewer key gets 403. The probes stay open.
+Publishers and admins may publish; a viewer key gets 403. The probes stay open. What a
+publisher may publish (its client's agreements) is checked per event in screening.py.
 """
 
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Annotated
 
 from fastapi import Depends
 
 from services.core.http.auth import PrincipalDep
 from services.core.http.problems import ProblemError
-from services.core.security import Permission
+from services.core.security import Permission, Principal
 
 
-async def require_publisher(principal: PrincipalDep) -> None:
-    """403 unless the caller's role may publish events."""
+async def require_publisher(principal: PrincipalDep) -> Principal:
+    """The caller; 403 unless its role may publish events."""
     if not principal.can(Permission.PUBLISH):
         detail = f"a {principal.role} key may not publish events"
         raise ProblemError(403, HTTPStatus(403).phrase, detail, "forbidden")
+    return principal
 
 
-PUBLISHER = [Depends(require_publisher)]
+PublisherDep = Annotated[Principal, Depends(require_publisher)]

@@ -13,16 +13,26 @@ import logging
 import time
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from services.core.events import InvalidEvent, parse_event_json
 from services.core.kpi.engine import Engine, Outcome
 from services.core.topics import Family, family_of
 from services.metrics.app import Topology
+from services.metrics.counting import OutcomeCounts
 from services.metrics.deadletter import deadletter_record
+from services.metrics.hold import AgreementWait
 from services.metrics.instruments import Instruments
 from services.metrics.table_store import TableStore
 
 log = logging.getLogger(__name__)
-REJECTED = {Outcome.LATE: "late", Outcome.UNKNOWN_AGREEMENT: "unknown_agreement"}
+REJECTED = {
+    Outcome.LATE: "late",
+    Outcome.UNKNOWN_AGREEMENT: "unknown_agreement",
+    Outcome.OUT_OF_RANGE: "out_of_range",
+}
+# An event the engine raised on: refused alone, so the rest of its batch still counts.
+UNPROCESSABLE = "unprocessable"
 
 
 def register_agents(
@@ -31,9 +41,16 @@ def register_agents(
     instruments: Instruments,
     batch_max_events: int,
     batch_wait_seconds: float,
+    hold: AgreementWait | None = None,
+    sessions: async_sessionmaker[AsyncSession] | None = None,
 ) -> None:
+    """An agent per family; `hold` waits for agreements not known yet (services/metrics/
+    hold.py), `sessions` is where the outcomes are counted (services/metrics/counting.py)."""
+    hold = hold or AgreementWait({}, 0.0)
     for family, engine in engines.items():
-        _register(topology, family, engine, instruments, (batch_max_events, batch_wait_seconds))
+        batching = (batch_max_events, batch_wait_seconds)
+        guards = (hold, OutcomeCounts(sessions))
+        _register(topology, family, engine, instruments, batching, guards)
 
 
 def _register(
@@ -42,7 +59,9 @@ def _register(
     engine: Engine,
     inst: Instruments,
     batching: tuple[int, float],
+    guards: tuple[AgreementWait, OutcomeCounts],
 ) -> None:
+    hold, counts = guards
     deadletter = topology.deadletter
     store = engine.store
     assert isinstance(store, TableStore)
@@ -64,8 +83,16 @@ def _register(
                 raise InvalidEvent(f"{parsed.type} does not belong on the {family} topic")
         except InvalidEvent as exc:
             inst.child(inst.events, family.value, "invalid").inc()
+            counts.note(message, None, "invalid")
             return "invalid", exc.reason
-        outcome = engine.stage(parsed, message.partition, message.offset)
+        try:
+            outcome = engine.stage(parsed, message.partition, message.offset)
+        except Exception as exc:  # the engine raises only before it changed anything
+            log.exception("%s event %s could not be processed", family, parsed.event_id)
+            inst.child(inst.events, family.value, UNPROCESSABLE).inc()
+            counts.note(message, parsed, UNPROCESSABLE)
+            return UNPROCESSABLE, f"{type(exc).__name__}: {exc}"[:500]
+        counts.note(message, parsed, outcome.value)
         inst.child(inst.events, family.value, outcome.value).inc()
         inst.child(inst.processing, family.value).observe(time.perf_counter() - started)
         if outcome in REJECTED:
@@ -74,13 +101,21 @@ def _register(
 
     async def process(stream: Any) -> None:
         async for events in stream.take_events(*batching):
+            # Unacknowledged while it waits: no committed offset can pass a held event.
+            await hold.until_known(event.message for event in events)
             refused = [(event.message, stage(event.message)) for event in events]
             # No await between staging and writing: the sink only ever sees whole batches.
-            engine.write()
-            inst.state_writes.labels(family.value).inc(await store.publish())
+            try:
+                engine.write()
+                inst.state_writes.labels(family.value).inc(await store.publish())
+            except Exception:
+                inst.child(inst.batch_failures, family.value).inc()
+                raise
             inst.batch_events.labels(family.value).observe(len(events))
+            inst.batch_done(family.value, time.time())
             for message, refusal in refused:
                 if refusal is not None:
                     await reject(message, *refusal)
+            await counts.save()  # before the batch is acknowledged (services/metrics/counting.py)
 
     topology.app.agent(topology.sources[family], name=f"kpi-{family.value}")(process)

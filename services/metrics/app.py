@@ -89,6 +89,9 @@ class RewindingTransport(aiokafka_driver.Transport):
     Consumer = RewindingConsumer
 
 
+WEB_BIND = "127.0.0.1"
+
+
 def broker_url(bootstrap_servers: str) -> str:
     return ";".join(f"kafka://{host.strip()}" for host in bootstrap_servers.split(","))
 
@@ -106,9 +109,16 @@ def create_topology(kafka: KafkaSettings, metrics: MetricsSettings) -> Topology:
         broker_heartbeat_interval=min(3.0, metrics.broker_session_timeout_seconds / 3),
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        # Faust's web server: off unless METRICS_WEB_PORT is set, then on loopback only and
+        # without the views that read tables or their keys (raw events of tickets) or show
+        # internals; what remains is Faust's index page. Our metrics have their own port.
         web_enabled=metrics.web_port > 0,
         web_port=max(metrics.web_port, 1),
-        web_bind="127.0.0.1",
+        web_bind=WEB_BIND,
+        web_tables_enabled=False,
+        web_router_enabled=False,
+        web_graph_enabled=False,
+        web_stats_enabled=False,
         value_serializer="raw",
         key_serializer="raw",
     )

@@ -12,6 +12,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from services.core.kpi.facts import Fact, FactKind
+from services.metrics.health import Progress
 
 TICKET_BUCKETS = (
     60,
@@ -38,6 +39,7 @@ class Instruments:
     # Last offset processed per (topic, partition), for the lag gauge.
     processed: dict[tuple[str, int], int] = field(default_factory=dict)
     lag_series: set[tuple[str, str]] = field(default_factory=set)
+    progress: Progress = field(default_factory=Progress)
     _children: dict[tuple[int, tuple[str, ...]], Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -99,6 +101,25 @@ class Instruments:
             "slawatch_worker_up", "Always 1 while the worker runs.", registry=self.registry
         )
         self.up.set(1)
+        self.ready = Gauge(
+            "slawatch_worker_ready",
+            "1 while the worker makes progress (no events waiting without a batch done, "
+            "flushes succeeding, see /readyz); 0 otherwise.",
+            registry=self.registry,
+        )
+        self.ready.set(1)
+        self.batch_failures = Counter(
+            "slawatch_worker_batch_failures_total",
+            "Batches whose rows an agent could not write or publish (the agent restarts).",
+            ["family"],
+            registry=self.registry,
+        )
+        self.last_batch = Gauge(
+            "slawatch_worker_last_batch_timestamp_seconds",
+            "Wall-clock time an agent last finished a batch.",
+            ["family"],
+            registry=self.registry,
+        )
         ticket_labels = ["agreement", "client", "priority"]
         self.first_response = Histogram(
             "slawatch_first_response_seconds",
@@ -128,6 +149,16 @@ class Instruments:
             buckets=CALL_BUCKETS,
             registry=self.registry,
         )
+
+    def batch_done(self, family: str, now: float) -> None:
+        self.progress.batch_done(family)
+        self.child(self.last_batch, family).set(now)
+
+    def judge_progress(self, now: float) -> list[str]:
+        """Problems that keep the worker from being ready; also sets `slawatch_worker_ready`."""
+        problems = self.progress.problems(now)
+        self.ready.set(0 if problems else 1)
+        return problems
 
     def child(self, metric: Any, *labels: str) -> Any:
         """`metric.labels(*labels)`, cached: the event path calls it several times per event.

@@ -45,10 +45,13 @@ def update_gauges(
     owned: set[int],
     highwater: Mapping[int, int | None],
     processed: Mapping[tuple[str, int], int],
-) -> None:
-    """Set lag and ownership for one family's topic; forget partitions no longer owned."""
+) -> int:
+    """Set lag and ownership for one family's topic; forget partitions no longer owned.
+
+    Returns the family's total lag over its owned partitions."""
     instruments.owned.labels(family.value).set(len(owned))
     instruments.forget_partitions(topic, owned)
+    total = 0
     for partition in owned:
         end = highwater.get(partition)
         if end is None:  # not fetched yet after a rebalance
@@ -56,3 +59,5 @@ def update_gauges(
         next_offset = processed.get((topic, partition), -1) + 1
         lag = max(0, end - next_offset)
         instruments.set_lag(topic, partition, lag)
+        total += lag
+    return total

@@ -9,6 +9,7 @@ have died before its last flush. Writes are idempotent upserts, so repeating one
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
@@ -80,7 +81,13 @@ def open_ticket_changes(
         if agreement_id is None:
             continue
         ticket_id = entity[len(agreement_id) + 1 :]
-        view = open_ticket_view(row["ev"], engine.agreements[agreement_id])
+        try:
+            view = open_ticket_view(row["ev"], engine.agreements[agreement_id])
+        except (ValueError, OverflowError):
+            # A row no deadline can be computed for (dates out of the calendar's range, from
+            # before the engine refused them) must not stop every other row's flush.
+            log.exception("open-ticket view of %s failed; left out", key)
+            continue
         if view is None:
             deletes.append((agreement_id, ticket_id))
         else:
@@ -112,8 +119,10 @@ async def flush(
             await delete_open_tickets(session, closed_tickets)
     except Exception:
         instruments.flush_failures.inc()
+        instruments.progress.flush_done(False, time.time())
         log.exception("flush of %d %s rows failed; retrying later", len(dirty), engine.family)
         return 0
+    instruments.progress.flush_done(True, time.time())
     engine.dirty -= {k for k, v in saved_versions.items() if _version(engine, k) == v}
     engine.release(key for key in expired if _partition(engine, key) in owned)
     instruments.flushes.inc(len(buckets))

@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass, field
 
 import faust
-from prometheus_client import start_http_server
 
 from services.core.agreements import MeasurementParams
 from services.core.db.kpi_reader import SqlKpiReader, agreement_kpis
@@ -27,6 +26,8 @@ from services.core.topics import Family
 from services.metrics.agents import register_agents
 from services.metrics.agreements_feed import AgreementsFeed, make_feed
 from services.metrics.app import Topology, create_topology
+from services.metrics.health import make_app, serve
+from services.metrics.hold import AgreementWait
 from services.metrics.instruments import Instruments
 from services.metrics.observe import attach_histograms, update_gauges
 from services.metrics.sink import flush
@@ -69,21 +70,28 @@ def build_worker(
             family,
             stores[family],
             agreements,
-            Retention(lateness_seconds=metrics.allowed_lateness_seconds),
+            Retention(
+                lateness_seconds=metrics.allowed_lateness_seconds,
+                max_ahead_seconds=metrics.max_ahead_seconds,
+            ),
+            clock=time.time,
             slicer=Slicer(metrics.breakdown_max_values) if metrics.breakdowns else None,
         )
         for family in Family
     }
     worker = Worker(topology, engines, agreements)
+    sessions = make_sessionmaker(make_engine(database))
+    worker.instruments.progress.stall_seconds = metrics.stall_seconds
     register_agents(
         topology,
         engines,
         worker.instruments,
         metrics.batch_max_events,
         metrics.batch_wait_seconds,
+        AgreementWait(agreements, metrics.agreement_wait_seconds),
+        sessions,
     )
     attach_histograms(engines, worker.instruments, feed.clients)
-    sessions = make_sessionmaker(make_engine(database))
     app = topology.app
     app.task(feed.follow)
 
@@ -108,9 +116,11 @@ def build_worker(
                 for tp in app.assignor.assigned_actives()
                 if tp.topic == topic
             }
-            update_gauges(
+            waiting = update_gauges(
                 worker.instruments, family, topic, owned, highwater, worker.instruments.processed
             )
+            worker.instruments.progress.lag_seen(family.value, waiting, time.time())
+        worker.instruments.judge_progress(time.time())
 
     async def snapshot_figures() -> None:
         taken_at = (
@@ -152,11 +162,10 @@ def main() -> None:
     asyncio.run(feed.catch_up())
     worker = build_worker(kafka, metrics, database, feed)
     if metrics.prometheus_port:
-        start_http_server(
-            metrics.prometheus_port,
-            addr=metrics.prometheus_bind,
-            registry=worker.instruments.registry,
-        )
+        # /metrics, and /readyz: 503 while the worker cannot make progress.
+        inst = worker.instruments
+        app = make_app(inst.registry, inst.progress, time.time)
+        serve(app, metrics.prometheus_bind, metrics.prometheus_port)
     faust.Worker(worker.topology.app, loglevel="INFO").execute_from_commandline()
 
 

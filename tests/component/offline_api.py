@@ -64,7 +64,9 @@ class MemoryReader:
         ]
 
 
-def offline_app(agreements: Path, reader: KpiReader, **options: Any) -> FastAPI:
+def offline_app(
+    agreements: Path, reader: KpiReader, api: ApiSettings | None = None, **options: Any
+) -> FastAPI:
     """An API over the agreements file `agreements` and `reader`; `options` go to `create_app`
     (e.g. `lookup_key`). Its caches refresh only when a test asks."""
 
@@ -73,7 +75,7 @@ def offline_app(agreements: Path, reader: KpiReader, **options: Any) -> FastAPI:
         yield reader
 
     return create_app(
-        ApiSettings(),
+        api or ApiSettings(),
         DatabaseSettings(database_url=UNREACHABLE_DB),
         KafkaSettings(bootstrap_servers="127.0.0.1:1"),
         open_reader=open_reader,

@@ -17,9 +17,9 @@ from fastapi.routing import iter_route_contexts
 
 from services.api.main import create_app
 from tests.auth import ADMIN, ADMIN_TOKEN, bearer
-from tests.component.secured_app import A, B, Keys, build_app
+from tests.component.secured_app import SCRAPE_TOKEN, A, B, Keys, build_app
 
-PUBLIC = {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect"}
+PUBLIC = {"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect"}
 PUBLIC |= {"/redoc"}
 UNKNOWN = "urn:slawatch:problem:unknown-agreement"
 
@@ -31,9 +31,14 @@ ROUTES = sorted(
 )
 PROTECTED = [r for r in ROUTES if r[1] not in PUBLIC]
 SCOPED = [r for r in PROTECTED if "{agreement_id}" in r[1]]
+SCRAPED = {("GET", "/metrics")}  # every client's figures: scrape token or admin key only
 # Shared calendars hold no client's data: every reading key lists them all.
 SHARED = {"/v1/calendars"}
-LISTS = [r for r in PROTECTED if r[0] == "GET" and "{" not in r[1] and r[1] not in SHARED]
+LISTS = [
+    r
+    for r in PROTECTED
+    if r[0] == "GET" and "{" not in r[1] and r not in SCRAPED and r[1] not in SHARED
+]
 
 
 def ids(routes: list[tuple[str, str]]) -> list[str]:
@@ -173,8 +178,46 @@ async def test_keys_in_either_header_and_revocation(setup: tuple[httpx.AsyncClie
 
 
 @pytest.mark.parametrize("path", sorted(PUBLIC - {"/readyz"}))
-async def test_probes_metrics_and_docs_need_no_key(
+async def test_probes_and_docs_need_no_key(
     setup: tuple[httpx.AsyncClient, Keys], path: str
 ) -> None:
     client, _ = setup
     assert (await client.get(path)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("nobody", 401),
+        ("wrong-token", 401),
+        ("viewer", 403),
+        ("publisher", 403),
+        ("admin", 200),
+        ("bootstrap", 200),
+        ("scrape-token", 200),
+        ("scrape-token-as-x-api-key", 200),
+    ],
+)
+async def test_metrics_need_the_scrape_token_or_an_admin_key(
+    setup: tuple[httpx.AsyncClient, Keys], who: str, status: int
+) -> None:
+    client, keys = setup
+    headers = {
+        "nobody": {},
+        "wrong-token": bearer(SCRAPE_TOKEN + "x"),
+        "viewer": bearer(keys.viewer),
+        "publisher": bearer(keys.publisher),
+        "admin": bearer(keys.admin),
+        "bootstrap": bearer(ADMIN_TOKEN),
+        "scrape-token": bearer(SCRAPE_TOKEN),
+        "scrape-token-as-x-api-key": {"X-API-Key": SCRAPE_TOKEN},
+    }[who]
+
+    response = await client.get("/metrics", headers=headers)
+
+    assert response.status_code == status, response.text
+    if status == 200:
+        assert "slawatch_" in response.text or response.text == ""
+    else:
+        assert "acme" not in response.text
+        assert response.headers["content-type"] == "application/problem+json"

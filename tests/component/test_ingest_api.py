@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -16,12 +18,14 @@ from aiokafka.errors import KafkaConnectionError
 from services.core.events import EventBase, parse_event
 from services.core.kafka_admin import ensure_topics
 from services.core.settings import IngestSettings, KafkaSettings
+from services.ingest.agreements import KnownAgreement
 from services.ingest.app import create_app
 from services.ingest.publisher import KafkaEventPublisher, PublishError
-from tests.auth import ADMIN, ADMIN_HEADERS
+from tests.auth import ADMIN, ADMIN_HEADERS, MemoryKeys
 
 MAX_EVENTS, MAX_BYTES = 5, 4096
 PROBLEM = "application/problem+json"
+JSON = {"Content-Type": "application/json"}
 
 
 class FakePublisher:
@@ -53,10 +57,45 @@ class FakePublisher:
         return [e.event_id for batch in self.batches for e in batch]
 
 
+TERM_START = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class FakeAgreements:
+    """Agreements by id (client and term start), every lookup made, and every count recorded."""
+
+    known: dict[str, KnownAgreement] = field(
+        default_factory=lambda: {
+            "acme": KnownAgreement("acme", TERM_START),
+            # a year before this term is before the floor
+            "old": KnownAgreement("acme", datetime(2000, 6, 1, tzinfo=UTC)),
+        }
+    )
+    counts: Counter[tuple[str, float, str]] = field(default_factory=Counter)
+    lookups: list[set[str]] = field(default_factory=list)
+    broken: bool = False
+
+    @classmethod
+    def of(cls, clients: Mapping[str, str]) -> FakeAgreements:
+        """Agreements id -> client, every term starting at `TERM_START`."""
+        return cls({a: KnownAgreement(client, TERM_START) for a, client in clients.items()})
+
+    async def lookup(self, ids: Collection[str]) -> dict[str, KnownAgreement]:
+        self.lookups.append(set(ids))
+        if self.broken:
+            raise OSError("database down")
+        return {a: self.known[a] for a in ids if a in self.known}
+
+    async def record(self, counts: Mapping[tuple[str, float, str], int]) -> None:
+        # Everything asked for: the real store would drop unknown agreements, hiding a leak.
+        self.counts.update(counts)
+
+
 @dataclass
 class Harness:
     client: httpx.AsyncClient
     publisher: FakePublisher
+    agreements: FakeAgreements = field(default_factory=FakeAgreements)
 
 
 @pytest.fixture
@@ -66,13 +105,23 @@ async def harness() -> AsyncIterator[Harness]:
         max_batch_events=MAX_EVENTS, max_body_bytes=MAX_BYTES, publish_timeout_seconds=0.2
     )
     kafka = KafkaSettings(bootstrap_servers="127.0.0.1:1")
-    app = create_app(settings, kafka, publisher, security=ADMIN)
+    # Keys and agreements in memory: no database, so readiness is about the broker only.
+    agreements = FakeAgreements()
+    app = create_app(
+        settings,
+        kafka,
+        publisher,
+        security=ADMIN,
+        lookup_key=MemoryKeys().lookup,
+        lookup_agreements=agreements.lookup,
+        record_counts=agreements.record,
+    )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
             transport=transport, base_url="http://ingest", headers=ADMIN_HEADERS
         ) as client:
-            yield Harness(client, publisher)
+            yield Harness(client, publisher, agreements)
     assert publisher.stopped
 
 
@@ -178,7 +227,7 @@ async def test_second_copy_of_an_event_id_is_rejected(harness: Harness) -> None:
 async def test_bad_requests_are_problems(
     harness: Harness, content: bytes, status: int, kind: str
 ) -> None:
-    response = await harness.client.post("/v1/events", content=content)
+    response = await harness.client.post("/v1/events", content=content, headers=JSON)
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == PROBLEM
     body = response.json()
@@ -193,7 +242,7 @@ async def test_body_limit_holds_without_content_length(harness: Harness) -> None
         for _ in range(MAX_BYTES // 1000 + 1):
             yield b" " * 1000
 
-    response = await harness.client.post("/v1/events", content=chunks())
+    response = await harness.client.post("/v1/events", content=chunks(), headers=JSON)
     assert "content-length" not in response.request.headers
     assert response.status_code == 413
 
@@ -204,7 +253,7 @@ async def test_broker_failure_is_503_and_nothing_accepted(harness: Harness, fail
     response = await post(harness, [created(1), created(2, channel="fax")])
     assert response.status_code == 503
     assert response.headers["content-type"] == PROBLEM
-    assert response.headers["retry-after"] == "1"
+    assert response.headers["retry-after"] == "5"
     body = response.json()
     assert body["type"] == "urn:slawatch:problem:broker-unavailable"
     assert "accepted" not in body
@@ -264,3 +313,65 @@ async def test_ensure_topics_gives_up_after_its_timeout() -> None:
     with pytest.raises(KafkaConnectionError):
         await ensure_topics("127.0.0.1:1", ["x"], 1, 1, timeout_seconds=0.5)
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [None, "text/plain", "application/x-www-form-urlencoded", "application/json; charset=utf-16"],
+)
+async def test_bodies_not_declared_json_are_415(harness: Harness, content_type: str | None) -> None:
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    body = json.dumps(created(1)).encode()
+
+    response = await harness.client.post("/v1/events", content=body, headers=headers)
+
+    assert response.status_code == 415, response.text
+    assert response.json()["type"] == "urn:slawatch:problem:unsupported-media-type"
+    assert harness.publisher.batches == []
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32", "utf-8-sig", "latin-1"])
+async def test_bodies_in_other_encodings_are_400(harness: Harness, encoding: str) -> None:
+    body = json.dumps([created(1, source="Zürich")], ensure_ascii=False).encode(encoding)
+
+    response = await harness.client.post("/v1/events", content=body, headers=JSON)
+
+    assert response.status_code == 400, response.text
+    assert "UTF-8" in response.json()["detail"] or "byte order mark" in response.json()["detail"]
+    assert harness.publisher.batches == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"agreement_id": "a/../../etc/passwd"}, "agreement_id"),
+        ({"agreement_id": "acme/helpdesk"}, "agreement_id"),
+        ({"source": "crm\u0007"}, "source"),
+        ({"source": "crm\nINFO forged log line"}, "source"),
+        ({"source": "\u001b[31mred"}, "source"),
+        ({"source": "crm\u0085"}, "source"),
+    ],
+    ids=["traversal", "slash", "bell", "newline", "escape", "c1"],
+)
+async def test_path_like_agreement_ids_and_control_characters_are_refused(
+    harness: Harness, changes: dict[str, str], field: str
+) -> None:
+    response = await post(harness, [created(1, **changes), created(2)])
+
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["accepted"] == ["e-2"]
+    [rejection] = body["rejected"]
+    assert rejection["index"] == 0
+    assert field in rejection["reason"]
+    assert harness.publisher.published_ids == ["e-2"]
+
+
+async def test_utf8_text_beyond_ascii_is_fine(harness: Harness) -> None:
+    body = json.dumps(
+        created(1, source="Z\u00fcrich \u2013 \u6771\u4eac"), ensure_ascii=False
+    ).encode()
+
+    response = await harness.client.post("/v1/events", content=body, headers=JSON)
+
+    assert response.status_code == 202, response.text

@@ -14,7 +14,7 @@ from services.core.security import ApiKeyRecord, Role
 from services.core.settings import IngestSettings, KafkaSettings
 from services.ingest.app import create_app
 from tests.auth import ADMIN, ADMIN_TOKEN, MemoryKeys, bearer
-from tests.component.test_ingest_api import FakePublisher, created
+from tests.component.test_ingest_api import FakeAgreements, FakePublisher, created
 
 PROBLEM = "application/problem+json"
 UNKNOWN = "sw_not_a_real_key_0123456789abcdef"
@@ -30,7 +30,16 @@ class Harness:
 @asynccontextmanager
 async def serve(publisher: FakePublisher, lookup: KeyLookup) -> AsyncIterator[httpx.AsyncClient]:
     kafka = KafkaSettings(bootstrap_servers="127.0.0.1:1")
-    app = create_app(IngestSettings(), kafka, publisher, security=ADMIN, lookup_key=lookup)
+    agreements = FakeAgreements()
+    app = create_app(
+        IngestSettings(),
+        kafka,
+        publisher,
+        security=ADMIN,
+        lookup_key=lookup,
+        lookup_agreements=agreements.lookup,
+        record_counts=agreements.record,
+    )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://ingest") as client:
@@ -72,7 +81,7 @@ async def test_posting_without_a_valid_key_is_401(
 
 @pytest.mark.parametrize("role", [Role.PUBLISHER, Role.ADMIN])
 async def test_publisher_and_admin_keys_post(harness: Harness, role: Role) -> None:
-    token = harness.keys.issue(role)
+    token = harness.keys.issue(role, "acme" if role is Role.PUBLISHER else None)
 
     response = await post(harness, {"X-API-Key": token})
 
@@ -93,7 +102,7 @@ async def test_a_viewer_key_is_403(harness: Harness) -> None:
 
 
 async def test_a_revoked_key_is_401(harness: Harness) -> None:
-    token = harness.keys.issue(Role.PUBLISHER)
+    token = harness.keys.issue(Role.PUBLISHER, "acme")
     assert (await post(harness, bearer(token))).status_code == 202
 
     harness.keys.revoke(token)

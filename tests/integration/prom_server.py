@@ -44,15 +44,24 @@ def prometheus_binary() -> str:
     return path
 
 
+def _scrape_config(job: str, targets: list[str], token: Path | None) -> dict[str, Any]:
+    config: dict[str, Any] = {"job_name": job, "static_configs": [{"targets": targets}]}
+    if token is not None:  # as deploy/prometheus/prometheus.yml scrapes the API
+        config["authorization"] = {"type": "Bearer", "credentials_file": str(token)}
+    return config
+
+
 @contextlib.contextmanager
-def prometheus(tmp: Path, jobs: dict[str, list[str]]) -> Iterator[PrometheusApi]:
-    """Prometheus on a free loopback port scraping `jobs` (job name -> host:port) every 1 s."""
+def prometheus(
+    tmp: Path, jobs: dict[str, list[str]], tokens: dict[str, Path] | None = None
+) -> Iterator[PrometheusApi]:
+    """Prometheus on a free loopback port scraping `jobs` (job name -> host:port) every 1 s;
+    `tokens` names, per job, a file holding the bearer token to send."""
     config = {
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
         "rule_files": [str(RULES / "*.rules.yml")],
         "scrape_configs": [
-            {"job_name": job, "static_configs": [{"targets": targets}]}
-            for job, targets in jobs.items()
+            _scrape_config(job, targets, (tokens or {}).get(job)) for job, targets in jobs.items()
         ],
     }
     (tmp / "prometheus.yml").write_text(yaml.safe_dump(config))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +11,7 @@ import httpx
 import pytest
 
 from services.core.agreement_model import Agreement, targets_at
+from services.core.agreement_topic import decode_params
 from services.core.settings import KafkaSettings
 from services.core.topics import agreements_topic
 from tests.integration.agreements_support import demo_body, read_topic, running_api
@@ -104,6 +106,37 @@ async def test_a_target_change_is_a_new_version_and_reaches_the_topic(
     last, headers = mine[-1]
     assert Agreement.model_validate(last) == document
     assert headers["version"] == "2"
+
+
+async def test_dated_clock_target_changes_are_stored_and_reach_the_workers(
+    client: httpx.AsyncClient, agreement_id: str, kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    url = f"/v1/agreements/{agreement_id}"
+    urgent = {"low": 7200, "normal": 3600, "high": 1800, "urgent": 300}
+    change = {"effective_from": "2026-10-15T00:00:00-04:00", "frt_target_seconds": urgent}
+    earlier = {**change, "effective_from": "2026-10-01T00:00:00Z"}
+    body = demo_body(agreement_id, index=1)
+
+    unsorted = await client.put(url, json={**body, "clock_target_changes": [change, earlier]})
+    created = await client.put(url, json={**body, "clock_target_changes": [change]})
+    got = (await client.get(url)).json()["agreement"]["clock_target_changes"]
+
+    assert unsorted.status_code == 422
+    assert "oldest first" in unsorted.text
+    assert created.status_code == 201, created.text
+    assert got == [
+        {
+            "effective_from": "2026-10-15T04:00:00Z",
+            "frt_target_seconds": urgent,
+            "resolution_target_seconds": None,
+        }
+    ]
+    messages = await read_topic(kafka_bootstrap, agreements_topic(topic_prefix))
+    last = [value for key, value, _ in messages if key == agreement_id][-1]
+    params, _ = decode_params(json.dumps(last).encode())
+    at = datetime(2026, 10, 15, 4, tzinfo=UTC).timestamp()
+    assert params.clock_target("frt_target_seconds", "urgent", at - 1) == 600
+    assert params.clock_target("frt_target_seconds", "urgent", at) == 300
 
 
 async def test_measures_are_listed_read_and_replaced(

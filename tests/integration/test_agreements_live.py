@@ -70,6 +70,7 @@ async def test_a_worker_counts_an_agreement_put_while_it_runs(
     empty.write_text("agreements: []\n")
     await create_topics(kafka_bootstrap, topic_prefix, 4)
     env = worker_env(topic_prefix, empty, migrated_database, kafka_bootstrap, tmp_path)
+    env["METRICS_AGREEMENT_WAIT_SECONDS"] = "1"  # an agreement nobody publishes: refused soon
     worker = WorkerProcess(env, tmp_path / "worker.log")
     worker.start()
     kafka = KafkaSettings(bootstrap_servers=kafka_bootstrap, topic_prefix=topic_prefix)

@@ -71,10 +71,11 @@ async def clients(
     kafka = KafkaSettings(
         bootstrap_servers=kafka_bootstrap, topic_prefix=topic_prefix, partitions=4
     )
-    ingest = create_ingest(IngestSettings(), kafka, security=ADMIN)
+    database = DatabaseSettings(database_url=migrated_database)
+    ingest = create_ingest(IngestSettings(), kafka, security=ADMIN, database=database)
     api = create_api(
         ApiSettings(agreements_file=agreements),
-        DatabaseSettings(database_url=migrated_database),
+        database,
         kafka,
         refresh_interval_seconds=0.5,
         security=ADMIN,

@@ -19,6 +19,7 @@ from services.core.settings import IngestSettings, KafkaSettings
 from services.core.topics import Family, event_key, family_of, topic_name
 from services.ingest.app import create_app
 from tests.auth import ADMIN, ADMIN_HEADERS
+from tests.component.test_ingest_api import FakeAgreements
 
 DEADLINE_SECONDS = 10.0
 
@@ -77,7 +78,14 @@ async def test_accepted_batch_lands_once_on_the_right_topics_and_partitions(
     kafka = KafkaSettings(
         bootstrap_servers=kafka_bootstrap, topic_prefix=topic_prefix, partitions=3
     )
-    app = create_app(IngestSettings(), kafka, security=ADMIN)
+    agreements = FakeAgreements()  # no database here: "acme" exists
+    app = create_app(
+        IngestSettings(),
+        kafka,
+        security=ADMIN,
+        lookup_agreements=agreements.lookup,
+        record_counts=agreements.record,
+    )
     batch = _batch()
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

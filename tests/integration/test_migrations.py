@@ -21,6 +21,7 @@ TABLES |= {"agreements", "agreement_targets", "improvement_measures"}
 TABLES |= {"open_tickets"}
 TABLES |= {"api_keys"}
 TABLES |= {"sla_status_state", "sla_status_changes"}
+TABLES |= {"sla_status_outbox"}
 
 
 def _differences(connection: Connection) -> list[Any]:

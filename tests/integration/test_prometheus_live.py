@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 import yaml
+from pydantic import SecretStr
 
 from deploy.grafana.queries import all_queries
 from services.api.main import create_app
@@ -44,6 +45,7 @@ from tests.integration.stack import (
 pytest_plugins = ["tests.integration.db_fixtures"]
 SUBJECT = "acme-helpdesk"
 BUDGET_SECONDS = 80.0
+SCRAPE_TOKEN = "scrape_token_for_live_tests_0123456789"
 SPEC = HistorySpec(tickets=240, calls=240, customers=20)
 # Dashboard queries allowed to return nothing in a short run, and why (none so far: the
 # probe targets and the dead letter below give every panel data).
@@ -94,8 +96,10 @@ async def test_every_query_runs_and_every_panel_has_data(
     kafka = KafkaSettings(bootstrap_servers=kafka_bootstrap, topic_prefix=topic_prefix)
     await create_topics(kafka_bootstrap, topic_prefix, 4)
     api_port, worker_port = free_port(), free_port()
+    token = tmp_path / "api-metrics-token"
+    token.write_text(SCRAPE_TOKEN + "\n")  # /metrics needs it (docs/security.md)
     app = create_app(
-        ApiSettings(agreements_file=agreements),
+        ApiSettings(agreements_file=agreements, metrics_token=SecretStr(SCRAPE_TOKEN)),
         DatabaseSettings(database_url=migrated_database),
         kafka,
         refresh_interval_seconds=1,
@@ -110,7 +114,7 @@ async def test_every_query_runs_and_every_panel_has_data(
     async with served(app, api_port), httpx.AsyncClient(timeout=10) as http:
         worker.start()
         try:
-            with prometheus(tmp_path, jobs) as prom:
+            with prometheus(tmp_path, jobs, {"slawatch-api": token}) as prom:
                 events = renamed(generate(7, SPEC), mapping)
                 await produce(kafka_bootstrap, topic_prefix, events)
                 bad = topic_name(topic_prefix, Family.TICKETS)

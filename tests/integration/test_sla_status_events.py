@@ -2,7 +2,8 @@
 
 Both apps run in this process against the real PostgreSQL and Kafka. A target is met on the
 first buckets; after more buckets it is breached; both replicas then evaluate at the same
-time, more than once, and exactly one `sla.status_changed` event must reach the topic.
+time, more than once, and exactly one `sla.status_changed` event must reach the topic
+(stored in the outbox with the change, published by the replicas' relays).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,10 +20,12 @@ from zoneinfo import ZoneInfo
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.deps import Runtime
 from services.core.db import repository as repo
+from services.core.db.models import SlaStatusOutbox
 from services.core.kpi.aggregate import Aggregate
 from services.core.kpi.facts import Fact, FactKind
 from services.core.kpi.windows import buckets_for
@@ -92,6 +96,17 @@ async def consume_all(kafka: KafkaSettings, quiet_seconds: float = 3.0) -> list[
         await consumer.stop()
 
 
+async def relayed(session: AsyncSession, agreement_id: str, timeout_seconds: float = 60) -> None:
+    """Wait until the agreement's events in the outbox are all marked sent."""
+    o = SlaStatusOutbox
+    pending = select(func.count()).where(o.message_key == agreement_id, o.sent_at.is_(None))
+    deadline = time.monotonic() + timeout_seconds
+    while (await session.execute(pending)).scalar_one() > 0:
+        assert time.monotonic() < deadline, "the relays never published the change"
+        await session.rollback()  # a fresh snapshot for the next look
+        await asyncio.sleep(0.2)
+
+
 async def test_two_replicas_publish_one_event_and_record_the_change(
     tmp_path: Path,
     migrated_database: str,
@@ -126,8 +141,11 @@ async def test_two_replicas_publish_one_event_and_record_the_change(
         for _ in range(3):
             assert await evaluate_both() == ["breached", "breached"]
 
-        messages = await consume_all(kafka)
+        await relayed(db_session, agreement_id)
+        messages = [m for m in await consume_all(kafka) if m.key == agreement_id.encode()]
         assert len(messages) == 1, [m.value for m in messages]
+        event_id = dict(messages[0].headers)["event_id"].decode()
+        assert event_id == json.loads(messages[0].value)["event_id"]
         assert messages[0].key == agreement_id.encode()
         event = json.loads(messages[0].value)
         assert {k: v for k, v in event.items() if k not in ("event_id", "occurred_at")} == {

@@ -25,6 +25,7 @@ from services.core.settings import (
     IngestSettings,
     KafkaSettings,
     MetricsSettings,
+    ReportSettings,
     SecuritySettings,
 )
 
@@ -39,14 +40,14 @@ K8S_POD_SECURITY_UID = 10001  # the Dockerfile's USER, so runAsNonRoot can be ve
 # Which settings classes each service reads (see the services' entry points).
 SETTINGS_OF: dict[str, tuple[type[BaseSettings], ...]] = {
     "ingest": (KafkaSettings, DatabaseSettings, IngestSettings, SecuritySettings),
-    "api": (KafkaSettings, DatabaseSettings, ApiSettings, SecuritySettings),
+    "api": (KafkaSettings, DatabaseSettings, ApiSettings, SecuritySettings, ReportSettings),
     "metrics-worker": (KafkaSettings, DatabaseSettings, MetricsSettings),
     "migrate": (DatabaseSettings,),
     "simulator": (),  # command-line arguments only
 }
 ALL_SETTINGS = (KafkaSettings, DatabaseSettings, IngestSettings, MetricsSettings, ApiSettings)
-ALL_SETTINGS += (SecuritySettings,)
-APP_PREFIXES = ("KAFKA_", "DATABASE_", "INGEST_", "API_", "METRICS_", "AUTH_")
+ALL_SETTINGS += (SecuritySettings, ReportSettings)
+APP_PREFIXES = ("KAFKA_", "DATABASE_", "INGEST_", "API_", "METRICS_", "AUTH_", "REPORT_")
 K8S_WORKLOADS = {
     "slawatch-ingest": "ingest",
     "slawatch-api": "api",
@@ -57,17 +58,32 @@ K8S_WORKLOADS = {
 DEFAULTS_KEPT = {
     "INGEST_MAX_BATCH_EVENTS": "a limit of the ingest contract, not deployment tuning",
     "INGEST_MAX_BODY_BYTES": "a limit of the ingest contract, not deployment tuning",
-    "INGEST_PUBLISH_TIMEOUT_SECONDS": "matches the producer's own retry budget in code",
+    "INGEST_PUBLISH_TIMEOUT_SECONDS": "bounds an answer during a broker outage (docs/security.md)",
+    "INGEST_BODY_TIMEOUT_SECONDS": "a limit of the ingest contract, not deployment tuning",
     "METRICS_ALLOWED_LATENESS_SECONDS": "a measurement rule (docs/kpis.md), same everywhere",
+    "METRICS_MAX_AHEAD_SECONDS": "a measurement rule (docs/kpis.md), same everywhere",
+    "METRICS_STALL_SECONDS": "when a stalled worker turns unready, tuned in code",
     "METRICS_FLUSH_INTERVAL_SECONDS": "freshness vs. write load, tuned in code",
     "METRICS_SNAPSHOT_INTERVAL_SECONDS": "the snapshot grid the API reads, tuned in code",
     "METRICS_BATCH_MAX_EVENTS": "throughput vs. latency, measured by `make bench`",
     "METRICS_BATCH_WAIT_SECONDS": "throughput vs. latency, measured by `make bench`",
     "METRICS_BROKER_SESSION_TIMEOUT_SECONDS": "Faust's default failure detection is fine",
+    "INGEST_MAX_FUTURE_SECONDS": "the accepted event time range (docs/kpis.md), same everywhere",
+    "INGEST_MAX_DAYS_BEFORE_TERM": "the accepted event time range (docs/kpis.md), same everywhere",
+    "INGEST_AGREEMENTS_CACHE_SECONDS": "how stale a known agreement may be, tuned in code",
+    "METRICS_AGREEMENT_WAIT_SECONDS": "how long a batch waits for a new agreement, tuned in code",
+    "API_STATUS_RELAY_INTERVAL_SECONDS": "event latency vs. database polling, tuned in code",
+    "API_STATUS_ACK_TIMEOUT_SECONDS": "only how often a slow broker is logged (docs/sla.md)",
+    "API_STATUS_OUTBOX_RETENTION_DAYS": "how long sent events stay for inspection, same everywhere",
     "METRICS_BREAKDOWNS": "on everywhere; off only to measure its cost in `make bench`",
     "METRICS_BREAKDOWN_MAX_VALUES": "a memory bound per agreement (docs/kpis.md), tuned in code",
     "AUTH_ENABLED": "API keys are required in every deployment",
     "AUTH_BOOTSTRAP_ADMIN_TOKEN": "a demo/first-setup secret; deployments create keys instead",
+    "REPORT_SCHEDULE_INTERVAL_SECONDS": "how often the report job looks; months close hourly",
+    "REPORT_SMTP_TIMEOUT_SECONDS": "a bound on one delivery, tuned in code",
+    "REPORT_SMTP_STARTTLS": "set for a relay that offers STARTTLS",
+    "REPORT_SMTP_USERNAME": "only for a relay that needs a login",
+    "REPORT_SMTP_PASSWORD": "a secret, only for a relay that needs a login",
 }
 
 
@@ -356,7 +372,9 @@ def test_compose_long_running_services_have_healthchecks() -> None:
 
 KUSTOMIZATION: dict[str, Any] = yaml.safe_load((K8S / "kustomization.yaml").read_text())
 K8S_DOCS = [doc for res in KUSTOMIZATION["resources"] for doc in load_all(K8S / res)]
-SECRET_EXAMPLE: dict[str, Any] = yaml.safe_load((K8S / "secret.example.yaml").read_text())
+SECRET_EXAMPLES: dict[str, dict[str, Any]] = {
+    doc["metadata"]["name"]: doc for doc in load_all(K8S / "secret.example.yaml")
+}
 
 
 def of_kind(kind: str) -> dict[str, dict[str, Any]]:
@@ -386,8 +404,8 @@ def k8s_env(container: dict[str, Any]) -> dict[str, str]:
     for var in container.get("env", []):
         ref = var.get("valueFrom", {}).get("secretKeyRef")
         if ref:
-            assert ref["name"] == SECRET_EXAMPLE["metadata"]["name"]
-            env[var["name"]] = SECRET_EXAMPLE["stringData"][ref["key"]]
+            assert ref["name"] in SECRET_EXAMPLES
+            env[var["name"]] = SECRET_EXAMPLES[ref["name"]]["stringData"][ref["key"]]
         else:
             env[var["name"]] = var["value"]
     return env
@@ -400,7 +418,8 @@ def test_kustomization_lists_existing_files_and_not_the_secret() -> None:
     assert all((K8S / name).is_file() for name in listed), listed
     assert "secret.example.yaml" not in KUSTOMIZATION["resources"]
     assert of_kind("Namespace").keys() == {KUSTOMIZATION["namespace"]}
-    assert SECRET_EXAMPLE["metadata"]["namespace"] == KUSTOMIZATION["namespace"]
+    for secret in SECRET_EXAMPLES.values():
+        assert secret["metadata"]["namespace"] == KUSTOMIZATION["namespace"]
     assert not of_kind("Secret")
     assert not of_kind("PersistentVolumeClaim")
 
@@ -457,7 +476,7 @@ def probe_port(container: dict[str, Any], probe: dict[str, Any]) -> int:
     [
         ("slawatch-ingest", 8001, "/healthz", "/readyz"),
         ("slawatch-api", 8000, "/healthz", "/readyz"),
-        ("slawatch-metrics-worker", 9108, "/metrics", "/metrics"),
+        ("slawatch-metrics-worker", 9108, "/metrics", "/readyz"),
     ],
 )
 def test_k8s_deployment_probes(name: str, port: int, live: str, ready: str) -> None:

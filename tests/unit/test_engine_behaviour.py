@@ -99,16 +99,38 @@ def test_finished_tickets_leave_memory_and_the_figures_stay() -> None:
     assert sum(keys.is_entity(k) for k in store) == 50
 
     # Five days later (beyond the 3-day FCR horizon and the lateness) one more event of the
-    # same partitions moves the watermark: the finished tickets are dropped.
+    # same partitions moves the watermark: the finished tickets shrink to tombstones.
     late_events = [created(1000 + p, "2026-10-06T00:00:00Z", f"new{p}") for p in range(12)]
     harness.publish(late_events)
     harness.consume(harness.log[-len(late_events) :])
-    entities = [k for k in store if keys.is_entity(k)]
-    assert all(k.startswith(f"e|{A}/new") for k in entities)
+    old = [row for k, row in store.items() if keys.is_entity(k) and "/new" not in k]
+    assert len(old) == 50
+    assert all(row.get("tomb") and len(row["ev"]) == 3 and "facts" not in row for row in old)
     after = harness.evaluate(A, "30d", at=parse_event_time("2026-10-06T00:00:00Z")).figures
     for name in ("frt_mean_seconds", "resolution_mean_seconds", "fcr_tickets_rate"):
         assert (after[name].value, after[name].n) == (before[name].value, before[name].n)
 
+    # After the tombstone time (35 days from their last event) they are gone.
+    gone = [created(2000 + p, "2026-11-06T00:00:00Z", f"newer{p}") for p in range(12)]
+    harness.publish(gone)
+    harness.consume(harness.log[-len(gone) :])
+    assert not [k for k in store if keys.is_entity(k) and f"{A}/t" in k]
+
 
 def parse_event_time(stamp: str) -> float:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def test_rows_from_before_per_agreement_watermarks_still_expire_after_a_restart() -> None:
+    store: dict[str, Any] = {}
+    engine = Engine(Family.TICKETS, store, PARAMS, Retention(lateness_seconds=3600))
+    engine.process(created(1, "2026-10-01T10:00:00Z"), 0, 0)
+    engine.process(reply(2, "2026-10-01T10:05:00Z"), 0, 1)
+    engine.process(
+        ev(3, "ticket.resolved", "2026-10-01T10:30:00Z", ticket_id="t1", agent_id="a"), 0, 2
+    )
+    legacy = {k: {f: v for f, v in row.items() if f != "a"} for k, row in store.items()}
+    restarted = Engine(Family.TICKETS, legacy, PARAMS, Retention(lateness_seconds=3600))
+    restarted.rebuild_index({0})
+    restarted.process(created(4, "2026-10-06T00:00:00Z", "t2"), 0, 3)
+    assert legacy[keys.entity(f"{A}/t1")].get("tomb")

@@ -104,7 +104,10 @@ def figures(harness: Harness) -> dict[tuple[str, str], dict[str, Any]]:
 @pytest.mark.parametrize("seed", [*range(40), 191])
 def test_crash_and_restore_gives_the_undisturbed_figures(seed: int) -> None:
     rng = random.Random(seed)
-    events = parsed(generate(seed, HistorySpec(tickets=25, calls=25, duplicate_rate=0.15)))
+    # Every third history spans weeks: crashes then also cut through tombstones.
+    span = (96.0, 21 * 24.0, 35 * 24.0)[seed % 3]
+    spec = HistorySpec(tickets=25, calls=25, duplicate_rate=0.15, span_hours=span)
+    events = parsed(generate(seed, spec))
     undisturbed = Harness(PARAMS)
     undisturbed.publish(events)
     undisturbed.consume()

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.core.agreements import load_measurement_params
+from services.core.agreements import MeasurementParams, load_measurement_params
 from services.core.kpi import oracle
 from services.core.kpi.figures import Figure
 from services.core.kpi.windows import ROLLING_WINDOWS, current_periods
 from tests.engine_harness import Harness
-from tests.histories import AGREEMENTS, HistorySpec, generate, parsed
+from tests.histories import AGREEMENTS, HOUR, START, HistorySpec, generate, parsed
 
 PARAMS = load_measurement_params(Path(__file__).parents[2] / "deploy/agreements/demo.yaml")
 QUANTILE_FIGURES = {
@@ -39,14 +40,31 @@ def assert_same(window: str, got: dict[str, Figure], want: dict[str, oracle.Figu
         )
 
 
-def compare(events: list, harness: Harness) -> int:
+def with_target_change(at: float) -> dict[str, MeasurementParams]:
+    """PARAMS with a change of both clock targets at epoch `at`: FRT halved, resolution x2."""
+    changed = {}
+    for agreement_id, params in PARAMS.items():
+        frt, resolution = params.frt_target_seconds, params.resolution_target_seconds
+        change = {
+            "effective_from": datetime.fromtimestamp(at, UTC),
+            "frt_target_seconds": {k: v / 2 for k, v in frt.model_dump().items()},
+            "resolution_target_seconds": {k: v * 2 for k, v in resolution.model_dump().items()},
+        }
+        document = {**params.model_dump(), "clock_target_changes": [change]}
+        changed[agreement_id] = MeasurementParams.model_validate(document)
+    return changed
+
+
+def compare(
+    events: list, harness: Harness, all_params: dict[str, MeasurementParams] = PARAMS
+) -> int:
     compared = 0
     for agreement_id in AGREEMENTS:
         stream_time = oracle.stream_time(events, agreement_id)
         assert harness.stream_time(agreement_id) == stream_time
         if stream_time is None:
             continue
-        params = PARAMS[agreement_id]
+        params = all_params[agreement_id]
         windows = [*ROLLING_WINDOWS, *current_periods(stream_time, params.zone).values()]
         for window in windows:
             result = harness.evaluate(agreement_id, window)
@@ -57,7 +75,7 @@ def compare(events: list, harness: Harness) -> int:
             assert (result.start, result.end) == bounds
             want = oracle.batch_figures(
                 events,
-                PARAMS,
+                all_params,
                 agreement_id,
                 *bounds,
                 stream_time,
@@ -70,16 +88,25 @@ def compare(events: list, harness: Harness) -> int:
 
 @given(
     seed=st.integers(0, 2**32 - 1),
-    span=st.sampled_from([6.0, 30.0, 120.0]),
+    span=st.sampled_from([6.0, 30.0, 120.0, 21 * 24.0, 35 * 24.0]),
     batch=st.sampled_from([1, 7, 64, 10_000]),
+    change_at=st.none() | st.floats(0.0, 1.0),
 )
-def test_engine_matches_oracle(seed: int, span: float, batch: int) -> None:
-    """Whatever the batch size the worker writes with, the figures are the oracle's."""
-    events = parsed(generate(seed, HistorySpec(span_hours=span)))
-    harness = Harness(PARAMS)
+def test_engine_matches_oracle(seed: int, span: float, batch: int, change_at: float | None) -> None:
+    """Whatever the batch size the worker writes with, the figures are the oracle's.
+
+    Histories of weeks hold reopens and resubmitted surveys that reach tombstones; they are
+    denser so that each agreement's watermark on each partition moves past the horizons.
+    `change_at` (a share of the span) places a change of the clock targets mid-history.
+    """
+    weeks = span > 7 * 24
+    spec = HistorySpec(span_hours=span, tickets=60 if weeks else 30, calls=40 if weeks else 30)
+    events = parsed(generate(seed, spec))
+    params = PARAMS if change_at is None else with_target_change(START + change_at * span * HOUR)
+    harness = Harness(params)
     harness.publish(events)
     harness.consume(batch=batch)
-    assert compare(events, harness) > 0
+    assert compare(events, harness, params) > 0
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -349,6 +349,28 @@ def test_ticket_without_created_contributes_nothing() -> None:
     assert value_n(got["tickets_created"]) == (0.0, 0)
 
 
+def test_a_ticket_created_again_under_another_event_id_is_one_ticket() -> None:
+    # A helpdesk re-sync sends ticket.created again; the first in event order is the ticket's.
+    events = [created("t1", 0, "urgent"), reply("t1", 1200), created("t1", 300, "low")]
+    got = figures(events)
+    assert value_n(got["tickets_created"]) == (1.0, 1)
+    assert value_n(got["frt_attainment"]) == (0.0, 1)  # urgent's target, not low's
+
+
+def test_events_outside_the_processable_range_are_not_counted() -> None:
+    far = [
+        created("t1", datetime(1, 1, 1, tzinfo=UTC)),
+        created("t2", datetime(1999, 12, 31, 23, 59, 59, tzinfo=UTC)),
+        created("t3", datetime(2200, 1, 1, tzinfo=UTC)),
+        created("t4", datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)),
+    ]
+    got = batch_figures(
+        [*far, created("t5", 0)], {AGREEMENT: make_params()}, AGREEMENT, -1e13, 1e13, T0
+    )
+    assert value_n(got["tickets_created"]) == (1.0, 1)
+    assert stream_time(far, AGREEMENT) is None
+
+
 H7 = 7 * DAY
 TICKET_FCR_CASES = {
     "credited": ([reply("t1", 100), resolved("t1", 200)], 1.0),
@@ -471,6 +493,19 @@ CALL_FCR_CASES = {
 }
 
 
+CALL_FCR_CASES |= {
+    "a short abandon is no repeat contact": (
+        [offered("k2", 1000 + HOUR), abandoned("k2", 1004 + HOUR)],
+        1.0,
+    ),
+    "a long abandon is a repeat contact": (
+        [offered("k2", 1000 + HOUR), abandoned("k2", 1060 + HOUR)],
+        0.0,
+    ),
+    "an offer without outcome yet is a repeat contact": ([offered("k2", 1000 + HOUR)], 0.0),
+}
+
+
 @pytest.mark.parametrize(("extra", "rate"), CALL_FCR_CASES.values(), ids=CALL_FCR_CASES.keys())
 def test_call_fcr(extra: list[EventBase] | None, rate: float) -> None:
     first = [offered("k1", 0), answered("k1", 10), completed("k1", 1000, ok=extra is not None)]
@@ -517,18 +552,25 @@ def test_fcr_provisional() -> None:
 # ---------------------------------------------------------------- surveys
 
 
-def test_csat_top_two_box_and_first_submission_wins() -> None:
+def test_csat_top_two_box_and_latest_submission_replaces() -> None:
     events = [
         survey("s1", 10, 5),
         survey("s2", 20, 4),
         survey("s3", 30, 2),
-        survey("s1", 40, 1),  # later submission of s1: ignored
-        survey("s4", 100, 1),  # arrives first but is later in event order...
-        survey("s4", 50, 5),  # ...than this one, which wins
+        survey("s1", 3 * DAY, 1),  # resubmitted days later: replaces the 5
+        survey("s4", 100, 4),  # arrives first and is later in event order...
+        survey("s4", 50, 1),  # ...than this one, which it replaces
     ]
     got = figures(events)
-    assert value_n(got["csat"]) == (0.75, 4)
-    assert value_n(got["csat_mean_score"]) == (4.0, 4)  # (5 + 4 + 2 + 5) / 4
+    assert value_n(got["csat"]) == (0.5, 4)
+    assert value_n(got["csat_mean_score"]) == (2.75, 4)  # (1 + 4 + 2 + 4) / 4
+
+
+def test_two_submissions_of_a_survey_at_one_instant_the_greater_event_id_counts() -> None:
+    for order in ((0, 1), (1, 0)):
+        pair = [survey("s1", 10, 5, eid="e-a"), survey("s1", 10, 2, eid="e-b")]
+        got = figures([pair[i] for i in order])
+        assert value_n(got["csat_mean_score"]) == (2.0, 1)
 
 
 # ---------------------------------------------------------------- identity, order, scope
@@ -597,7 +639,7 @@ def test_mixed_scenario_values() -> None:
     assert value_n(got["calls_short_abandoned"]) == (1.0, 1)
     assert value_n(got["service_level"]) == (0.0, 2)  # k1 answered after 25 s > 20 s
     assert value_n(got["abandonment_rate"]) == (0.5, 2)
-    assert value_n(got["csat"]) == (0.5, 2)
+    assert value_n(got["csat"]) == (0.0, 2)  # s1 resubmitted with 1 replaces its 4
 
 
 def test_every_figure_present_and_other_agreements_ignored() -> None:

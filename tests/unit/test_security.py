@@ -92,11 +92,31 @@ def test_a_viewer_sees_its_client_only_and_the_others_see_all() -> None:
 
 
 @pytest.mark.parametrize(
-    ("role", "client"), [(Role.VIEWER, None), (Role.VIEWER, ""), (Role.ADMIN, "acme")]
+    ("role", "client"),
+    [(Role.VIEWER, None), (Role.VIEWER, ""), (Role.PUBLISHER, None), (Role.ADMIN, "acme")],
 )
-def test_only_viewers_have_and_need_a_client(role: Role, client: str | None) -> None:
+def test_viewers_and_publishers_need_a_client_and_admins_have_none(
+    role: Role, client: str | None
+) -> None:
     with pytest.raises(ValueError, match="client"):
         issue_key(role, client, "n", NOW)
+
+
+@pytest.mark.parametrize(
+    ("role", "agreements", "connector"),
+    [
+        (Role.VIEWER, frozenset({"a"}), None),
+        (Role.VIEWER, None, "zendesk"),
+        (Role.PUBLISHER, frozenset(), None),
+        (Role.PUBLISHER, frozenset({""}), None),
+        (Role.PUBLISHER, None, ""),
+    ],
+)
+def test_only_publishers_narrow_to_agreements_or_a_connector(
+    role: Role, agreements: frozenset[str] | None, connector: str | None
+) -> None:
+    with pytest.raises(ValueError, match=r"agreement|connector"):
+        issue_key(role, "acme", "n", NOW, agreements=agreements, connector=connector)
 
 
 def test_an_issued_key_resolves_until_revoked() -> None:

@@ -1,5 +1,7 @@
 """Operations endpoints: liveness, readiness against PostgreSQL and Kafka, Prometheus.
 
+The probes are open; `main.py` mounts `/metrics` (`metrics_router`) behind the scrape token.
+
 Readiness probes both backends concurrently with a short timeout, so a hung dependency turns
 into a 503 naming it instead of a hung probe.
 """
@@ -20,6 +22,7 @@ from services.core.db.repository import ping
 from services.core.http.problems import ProblemError
 
 router = APIRouter(tags=["operations"])
+metrics_router = APIRouter(tags=["operations"])
 PROBE_TIMEOUT_SECONDS = 2.0
 
 
@@ -66,7 +69,7 @@ async def readyz(runtime: RuntimeDep, session: SessionDep) -> HealthOut:
     return HealthOut(status="ready", checks=checks)
 
 
-@router.get(
+@metrics_router.get(
     "/metrics",
     summary="Prometheus metrics",
     response_class=Response,

@@ -15,16 +15,17 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from services.api.breakdowns import ByDep, HistoryByOut
 from services.api.deps import AgreementsDep, ReaderDep, SessionDep
 from services.api.problems import problem_responses
+from services.api.query_values import Instant, period_in_range
 from services.core.db.kpi_slices import SliceReader, daily_by
 from services.core.db.repository import SnapshotRow, read_snapshots
 from services.core.http.problems import ProblemError
 from services.core.kpi.figures import FIGURE_NAMES
-from services.core.kpi.windows import ROLLING_WINDOWS, period_bounds
+from services.core.kpi.windows import ROLLING_WINDOWS
 
 router = APIRouter(prefix="/v1", tags=["kpis"])
 MAX_POINTS = 10_000
@@ -88,8 +89,8 @@ async def kpi_history(
     reader: ReaderDep,
     kpi: Annotated[str, Query(description="A figure name of docs/kpis.md.")],
     window: Annotated[str, Query(description="1h, 24h, 7d, 30d, or a period label.")] = "24h",
-    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    to: Annotated[AwareDatetime | None, Query(description="Exclusive; default now.")] = None,
+    from_: Annotated[Instant | None, Query(alias="from")] = None,
+    to: Annotated[Instant | None, Query(description="Exclusive; default now.")] = None,
     step: Annotated[str, Query(examples=["1h"])] = "1h",
 ) -> HistoryOut | HistoryByOut:
     """Snapshots of `kpi` over `window` with `from <= taken_at < to` (default: the last
@@ -106,10 +107,11 @@ async def kpi_history(
         raise _invalid("Unknown KPI", f"no figure {kpi!r}; see docs/kpis.md", "unknown-kpi")
     if window not in ROLLING_WINDOWS:
         try:
-            period_bounds(window, info.params.zone)
-        except ValueError:
+            period_in_range(window, info.params.zone)
+        except ValueError as exc:
             detail = (
                 f"window must be one of {', '.join(ROLLING_WINDOWS)} or a period, got {window!r}"
+                f" ({exc})"
             )
             raise _invalid("Unknown window", detail, "unknown-window") from None
     seconds = step_seconds(step)

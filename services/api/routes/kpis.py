@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import AwareDatetime
 
 from services.api.breakdowns import ByDep, KpisByOut, check_window
 from services.api.deps import AgreementsDep, ReaderDep
 from services.api.problems import problem_responses
+from services.api.query_values import Instant, period_in_range
 from services.api.schemas import AgreementOut, KpisOut
 from services.api.security import ScopeDep
 from services.core.db.kpi_reader import agreement_kpis
 from services.core.db.kpi_slices import SliceReader, agreement_kpis_by
 from services.core.http.problems import ProblemError
-from services.core.kpi.windows import ROLLING_WINDOWS, period_bounds
+from services.core.kpi.windows import ROLLING_WINDOWS
 
 router = APIRouter(prefix="/v1", tags=["kpis"])
 
@@ -27,7 +27,7 @@ PeriodQuery = Annotated[
     ),
 ]
 AsOfQuery = Annotated[
-    AwareDatetime | None,
+    Instant | None,
     Query(
         description="Evaluate at this RFC 3339 instant instead of the stream time.",
         examples=["2026-10-14T09:00:00Z"],
@@ -72,7 +72,7 @@ async def get_kpis(
         )
     if period is not None:
         try:
-            period_bounds(period, info.params.zone)
+            period_in_range(period, info.params.zone)
         except ValueError as exc:
             raise ProblemError(422, "Invalid period", str(exc), "invalid-period") from None
     if window is not None and window not in ROLLING_WINDOWS:

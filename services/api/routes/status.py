@@ -11,11 +11,11 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import AwareDatetime
 
 from services.api.catalog import AgreementInfo
 from services.api.deps import AgreementsDep, Runtime, RuntimeDep, SessionDep
 from services.api.problems import problem_responses
+from services.api.query_values import Instant
 from services.api.routes.agreement_common import unknown_agreement
 from services.api.security import ScopeDep
 from services.api.sla_status import STATUS_RANK, AgreementSla
@@ -84,9 +84,9 @@ async def status_history(
     agreements: AgreementsDep,
     session: SessionDep,
     from_: Annotated[
-        AwareDatetime | None, Query(alias="from", description="Default: 30 days before `to`.")
+        Instant | None, Query(alias="from", description="Default: 30 days before `to`.")
     ] = None,
-    to: Annotated[AwareDatetime | None, Query(description="Exclusive; default now.")] = None,
+    to: Annotated[Instant | None, Query(description="Exclusive; default now.")] = None,
 ) -> StatusHistoryOut:
     """Changes with `from <= occurred_at < to`, oldest first: the events of the
     `{prefix}.sla.status.v1` topic, as stored when they were published."""

@@ -25,6 +25,8 @@ def _record(row: ApiKeyRow) -> ApiKeyRecord:
         name=row.name,
         created_at=row.created_at,
         revoked_at=row.revoked_at,
+        agreements=None if row.agreements is None else frozenset(row.agreements),
+        connector=row.connector,
         agent_detail=row.agent_detail,
     )
 
@@ -40,6 +42,8 @@ async def insert_key(session: AsyncSession, record: ApiKeyRecord) -> None:
             name=record.name,
             created_at=record.created_at,
             revoked_at=record.revoked_at,
+            agreements=None if record.agreements is None else sorted(record.agreements),
+            connector=record.connector,
             agent_detail=record.agent_detail,
         )
     )

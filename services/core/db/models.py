@@ -19,6 +19,7 @@ from sqlalchemy import (
     DateTime,
     Double,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     MetaData,
@@ -26,7 +27,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -194,8 +195,15 @@ class ApiKeyRow(Base):
     __tablename__ = "api_keys"
     __table_args__ = (
         CheckConstraint(_one_of("role", API_KEY_ROLES), name="role"),
-        # A viewer sees exactly one client; the other roles are not limited to one.
-        CheckConstraint("(role = 'viewer') = (client IS NOT NULL)", name="viewer_client"),
+        # Viewers and publishers belong to one client; admins to none. Publisher rows made
+        # before migration 0006 have no client and may publish nothing (security.py).
+        CheckConstraint(
+            "role = 'publisher' OR (role = 'viewer') = (client IS NOT NULL)", name="client_scope"
+        ),
+        CheckConstraint(
+            "role = 'publisher' OR (agreements IS NULL AND connector IS NULL)",
+            name="publisher_scope",
+        ),
     )
 
     key_id: Mapped[str] = mapped_column(Text, primary_key=True)
@@ -205,6 +213,9 @@ class ApiKeyRow(Base):
     name: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # A publisher's agreements (NULL: all of its client's) and connector (NULL: any source).
+    agreements: Mapped[list[str] | None] = mapped_column(ARRAY(Text), nullable=True)
+    connector: Mapped[str | None] = mapped_column(Text, nullable=True)
     # Granted by an admin: the key may read per-agent breakdowns (personal data).
     agent_detail: Mapped[bool] = mapped_column(
         Boolean, nullable=False, server_default=text("false")
@@ -267,3 +278,88 @@ class CalendarRow(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
+
+
+EVENT_OUTCOMES = ("accepted", "duplicate", "late", "invalid", "unknown")
+
+
+class EventCount(Base):
+    """How many events of an agreement ended how, per UTC hour (docs/metrics.md, "Data
+    quality"): ingest adds its refusals, workers add what they counted and dead-lettered."""
+
+    __tablename__ = "event_counts"
+    __table_args__ = (CheckConstraint(_one_of("outcome", EVENT_OUTCOMES), name="outcome"),)
+
+    agreement_id: Mapped[str] = _agreement_fk()
+    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    outcome: Mapped[str] = mapped_column(Text, primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class EventCountMark(Base):
+    """The last source offset whose outcome a worker added to `event_counts`, per partition:
+    a replayed message at or below it is not counted again."""
+
+    __tablename__ = "event_count_marks"
+
+    topic: Mapped[str] = mapped_column(Text, primary_key=True)
+    partition: Mapped[int] = mapped_column(Integer, primary_key=True)
+    counted_to: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class SlaStatusOutbox(Base):
+    """A status change event waiting to be published, or published (`sent_at`): the outbox.
+
+    Written in the transaction that stores the change (services/api/status_changes.py) and
+    published by the relay (services/api/status_relay.py) in `seq` order.
+    """
+
+    __tablename__ = "sla_status_outbox"
+    __table_args__ = (
+        # The relay reads the oldest unsent rows; sent rows wait only for pruning.
+        Index("ix_sla_status_outbox_pending", "seq", postgresql_where=text("sent_at IS NULL")),
+        Index(None, "sent_at"),
+    )
+
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    # The event's id: the message's `event_id` header, what consumers deduplicate on.
+    event_id: Mapped[str] = mapped_column(Text, nullable=False, unique=True)
+    message_key: Mapped[str] = mapped_column(Text, nullable=False)
+    payload: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+REPORT_STATES = ("preliminary", "final")
+
+
+class ReportVersionRow(Base):
+    """An issued version of a monthly report; a trigger refuses updates (immutable)."""
+
+    __tablename__ = "report_versions"
+    __table_args__ = (
+        CheckConstraint(_one_of("state", REPORT_STATES), name="state"),
+        CheckConstraint("version >= 1", name="version"),
+    )
+
+    agreement_id: Mapped[str] = _agreement_fk()
+    period: Mapped[str] = mapped_column(Text, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[str] = mapped_column(Text, nullable=False)
+    content: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    content_hash: Mapped[str] = mapped_column(Text, nullable=False)
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    issued_by: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class ReportDraftRow(Base):
+    """The provider's free text for a report not issued yet (or its next version)."""
+
+    __tablename__ = "report_drafts"
+
+    agreement_id: Mapped[str] = _agreement_fk()
+    period: Mapped[str] = mapped_column(Text, primary_key=True)
+    free_text: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_by: Mapped[str] = mapped_column(Text, nullable=False)

@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import (
 
 from services.core.settings import DatabaseSettings
 
+CONNECT_TIMEOUT_SECONDS = 10.0
+
 
 def make_engine(settings: DatabaseSettings) -> AsyncEngine:
     """An engine for `settings.database_url`; connections are checked before reuse."""
@@ -25,6 +27,9 @@ def make_engine(settings: DatabaseSettings) -> AsyncEngine:
         pool_size=settings.database_pool_size,
         # A restarted PostgreSQL leaves dead connections in the pool; test them on checkout.
         pool_pre_ping=True,
+        # A server that stops answering (not refusing) would hold a request for asyncpg's
+        # 60 s connect timeout; fail sooner so callers answer 503 within seconds.
+        connect_args={"timeout": CONNECT_TIMEOUT_SECONDS},
         # Bucket aggregates are JSONB: the worker saves thousands a second, the API reads
         # them back for every figure, so encode and decode them with orjson.
         json_serializer=_json_dumps,

@@ -13,6 +13,10 @@ Events are staged in batches: `stage()` changes a write-behind view of the store
 `write()` writes each changed row once, buckets first (services/core/kpi/write_behind.py).
 The worker writes before it acknowledges the batch, so a committed offset still implies
 durable writes; `process()` is one event staged and written.
+
+Lateness is judged per agreement and partition: the watermark of an agreement on a
+partition is its stream position there (the latest `occurred_at` among its accepted
+events), so one agreement's events never make another agreement's late.
 """
 
 from __future__ import annotations
@@ -36,8 +40,10 @@ from services.core.kpi.entities import (
     ticket_facts,
 )
 from services.core.kpi.facts import Fact, fact_difference
+from services.core.kpi.limits import in_range
 from services.core.kpi.retention import Retention
 from services.core.kpi.slices import Slicer, sliced_buckets
+from services.core.kpi.tombstones import tombstone
 from services.core.kpi.windows import buckets_for
 from services.core.kpi.write_behind import WriteBehind
 from services.core.topics import Family, event_key
@@ -56,6 +62,7 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"
     LATE = "late"
     UNKNOWN_AGREEMENT = "unknown_agreement"
+    OUT_OF_RANGE = "out_of_range"
 
 
 @dataclass
@@ -74,9 +81,14 @@ class Engine:
     # Called with (agreement id, entity events, fact) for each newly counted fact: lets the
     # worker feed histograms without the engine knowing about Prometheus.
     on_fact: Callable[[str, Sequence[EntityEvent], Fact], None] | None = None
+    # The worker's wall clock (epoch seconds), for refusing events from the future; None in
+    # tests and replays that must not depend on when they run.
+    clock: Callable[[], float] | None = None
     # Labels facts with their breakdown slices (services/core/kpi/slices.py); None: totals only.
     slicer: Slicer | None = None
-    _expiry: dict[int, list[tuple[float, str]]] = field(default_factory=dict)
+    # Expiry heaps and bucket keys per (agreement, partition): watermarks are per agreement.
+    _expiry: dict[tuple[str, int], list[tuple[float, str]]] = field(default_factory=dict)
+    _buckets: dict[tuple[str, int], set[str]] = field(default_factory=dict)
     _rows: WriteBehind = field(init=False)
 
     def __post_init__(self) -> None:
@@ -93,8 +105,16 @@ class Engine:
         return self._rows.write()
 
     def stage(self, event: EventBase, partition: int, offset: int) -> Outcome:
-        """Apply one event to the staged rows; `write()` must follow before it is acked."""
-        params = self.agreements.get(event.agreement_id)
+        """Apply one event to the staged rows; `write()` must follow before it is acked.
+
+        Raises only before it changed anything, so a caller may refuse the event and go on.
+        """
+        at = event.occurred_at_epoch
+        latest = self.clock() + self.retention.max_ahead_seconds if self.clock else None
+        if not in_range(at, latest):
+            return Outcome.OUT_OF_RANGE
+        agreement_id = event.agreement_id
+        params = self.agreements.get(agreement_id)
         if params is None:
             return Outcome.UNKNOWN_AGREEMENT
         ekey = keys.entity(event_key(event))
@@ -102,9 +122,7 @@ class Engine:
         if entity is not None and entity["o"] >= offset:
             self._advance(event, partition, offset)
             return Outcome.REPLAYED
-        wm_row = self._rows.get(keys.watermark(partition))
-        watermark = wm_row["t"] if wm_row else None
-        at = event.occurred_at_epoch
+        watermark = self._watermark(agreement_id, partition)
         if watermark is not None and at < watermark - self.retention.lateness_seconds:
             return Outcome.LATE
         events: list[EntityEvent] = entity["ev"] if entity else []
@@ -112,80 +130,130 @@ class Engine:
             return Outcome.DUPLICATE
         compacted = compact(event) if self.slicer is None else self.slicer.compact(event)
         events = sorted([*events, compacted], key=event_order)
-        old = [Fact.from_list(f) for f in entity["facts"]] if entity else []
+        old = _facts_of(self.family, entity, params)
+        if self.slicer is not None and entity is not None and "facts" not in entity:
+            # A tombstone's facts are re-derived: label them as the new ones are.
+            old = self.slicer.label(
+                self.family, entity["ev"], old, params, self._rows, partition, offset
+            )
         new = FACTS_OF[self.family](events, params)
         if self.slicer is not None:
             new = self.slicer.label(self.family, events, new, params, self._rows, partition, offset)
         retract, add = fact_difference(old, new)
-        self._apply_facts(params, partition, offset, retract, add, watermark)
+        changes = self._plan(params, partition, retract, add, watermark)
+        expires = self.retention.entity_expiry(self.family, events, new, params)
+        # Nothing above writes; nothing below raises on an event the contract accepts.
+        self._apply(changes, partition, offset)
         if self.on_fact is not None:
             for fact in add:
-                self.on_fact(event.agreement_id, events, fact)
-        expires = self.retention.entity_expiry(self.family, events, new, params)
-        self._rows[ekey] = {
-            "p": partition,
-            "o": offset,
-            "ev": events,
-            "facts": [f.to_list() for f in new],
-            "x": expires,
-        }
-        heapq.heappush(self._expiry.setdefault(partition, []), (expires, ekey))
-        if self.family is Family.TICKETS:
-            self.dirty.add(ekey)  # the sink keeps the open-tickets view from ticket rows
+                self.on_fact(agreement_id, events, fact)
+        self._put_entity(ekey, agreement_id, partition, offset, events, new, expires)
         self._advance(event, partition, offset)
         return Outcome.ACCEPTED
 
-    def _apply_facts(
+    def _watermark(self, agreement_id: str, partition: int) -> float | None:
+        row = self._rows.get(keys.position(agreement_id, partition))
+        return None if row is None else float(row["t"])
+
+    def _put_entity(
+        self,
+        ekey: str,
+        agreement_id: str,
+        partition: int,
+        offset: int,
+        events: list[EntityEvent],
+        facts: list[Fact] | None,
+        expires: float,
+    ) -> None:
+        """Stage an entity row; a tombstone (`facts` None) keeps no facts: they are re-derived."""
+        row: dict[str, Any] = {"p": partition, "o": offset, "a": agreement_id, "ev": events}
+        if facts is None:
+            row["tomb"] = True
+        else:
+            row["facts"] = [f.to_list() for f in facts]
+        row["x"] = expires
+        self._rows[ekey] = row
+        heapq.heappush(self._expiry.setdefault((agreement_id, partition), []), (expires, ekey))
+        if self.family is Family.TICKETS:
+            self.dirty.add(ekey)  # the sink keeps the open-tickets view from ticket rows
+
+    def _plan(
         self,
         params: MeasurementParams,
         partition: int,
-        offset: int,
         retract: list[Fact],
         add: list[Fact],
         watermark: float | None,
-    ) -> None:
-        changes: dict[str, Aggregate] = {}
+    ) -> list[tuple[str, Fact, int]]:
+        """(bucket key, fact, sign) of every change: calendar math that may raise, no writes."""
+        changes = []
         for facts, sign in ((retract, -1), (add, 1)):
             for fact in facts:
                 for granularity, start, slice_ in sliced_buckets(
                     buckets_for(fact.at, params.zone), fact
                 ):
-                    if not self.retention.bucket_writable(granularity, start, watermark):
-                        continue
-                    bkey = keys.bucket(params.agreement_id, partition, granularity, start, slice_)
-                    if bkey not in changes:
-                        row = self._rows.get(bkey)
-                        if row is not None and row["o"] >= offset:
-                            continue  # applied before a crash; the replay must not repeat it
-                        changes[bkey] = _live_aggregate(row)
-                    changes[bkey].apply(fact, sign)
+                    if self.retention.bucket_writable(granularity, start, watermark):
+                        bkey = keys.bucket(
+                            params.agreement_id, partition, granularity, start, slice_
+                        )
+                        changes.append((bkey, fact, sign))
+        return changes
+
+    def _apply(self, planned: list[tuple[str, Fact, int]], partition: int, offset: int) -> None:
+        changes: dict[str, Aggregate | None] = {}
+        for bkey, fact, sign in planned:
+            if bkey not in changes:
+                row = self._rows.get(bkey)
+                # Applied before a crash: the replay must not repeat it.
+                changes[bkey] = None if row is not None and row["o"] >= offset else _live(row)
+            agg = changes[bkey]
+            if agg is not None:
+                agg.apply(fact, sign)
         for bkey, agg in changes.items():
+            if agg is None:
+                continue
             # Staged rows hold the live aggregate; `_encode_row` serialises it once per batch.
             self._rows[bkey] = {"p": partition, "o": offset, "agg": agg}
             self.dirty.add(bkey)
+            agreement_id, _, _, _ = keys.parse_bucket(bkey)
+            self._buckets.setdefault((agreement_id, partition), set()).add(bkey)
 
     def _advance(self, event: EventBase, partition: int, offset: int) -> None:
-        """Move the partition's watermark and the agreement's stream time, then expire."""
+        """Move the agreement's stream position (its watermark) on the partition, then expire."""
         at = event.occurred_at_epoch
-        for key in (keys.watermark(partition), keys.position(event.agreement_id, partition)):
-            row = self._rows.get(key)
-            if row is None or (at > row["t"] and row["o"] < offset):
-                self._rows[key] = {"p": partition, "o": offset, "t": at}
-                self.dirty.add(key)
-        self._expire(partition, offset)
+        key = keys.position(event.agreement_id, partition)
+        row = self._rows.get(key)
+        if row is None or (at > row["t"] and row["o"] < offset):
+            self._rows[key] = {"p": partition, "o": offset, "t": at}
+            self.dirty.add(key)
+        self._expire(event.agreement_id, partition)
 
-    def _expire(self, partition: int, offset: int) -> None:
-        wm_row = self._rows.get(keys.watermark(partition))
-        if wm_row is None:
+    def _expire(self, agreement_id: str, partition: int) -> None:
+        now = self._watermark(agreement_id, partition)
+        if now is None:
             return
-        now = wm_row["t"]
-        heap = self._expiry.get(partition, [])
+        heap = self._expiry.get((agreement_id, partition), [])
         while heap and heap[0][0] < now:
             _, key = heapq.heappop(heap)
             row = self._rows.get(key)
             if row is not None and row.get("x", float("inf")) < now:
-                del self._rows[key]
-        self.expired.update(self.retention.expired_buckets(self._rows, partition, now))
+                self._forget(key, row, agreement_id)
+        bucket_keys = self._buckets.get((agreement_id, partition), set())
+        self.expired.update(
+            self.retention.expired_buckets(bucket_keys, agreement_id, partition, now)
+        )
+
+    def _forget(self, key: str, row: dict[str, Any], agreement_id: str) -> None:
+        """Replace an expired entity row by its tombstone, or delete it (tombstones too)."""
+        events: list[EntityEvent] = row["ev"]
+        kept = None
+        if not row.get("tomb") and self.retention.keeps_tombstone(self.family, events):
+            kept = tombstone(self.family, events)
+        if kept is None:
+            del self._rows[key]
+            return
+        expires = self.retention.tombstone_expiry(events)
+        self._put_entity(key, agreement_id, row["p"], row["o"], kept, None, expires)
 
     def release(self, saved: Iterable[str]) -> int:
         """Delete the expired rows among `saved` that the sink holds; returns how many went.
@@ -198,6 +266,8 @@ class Engine:
             if key in self.expired and key not in self.dirty:
                 self.expired.discard(key)
                 if key in self.store:
+                    agreement_id, partition, _, _ = keys.parse_bucket(key)
+                    self._buckets.get((agreement_id, partition), set()).discard(key)
                     del self.store[key]
                     released += 1
         return released
@@ -210,15 +280,39 @@ class Engine:
                 continue
             seen += 1
             if keys.is_entity(key):
-                heapq.heappush(self._expiry.setdefault(row["p"], []), (row["x"], key))
+                # Rows written before watermarks were per agreement do not name theirs.
+                agreement_id = row.get("a") or _agreement_of(key, self.agreements)
+                heap = self._expiry.setdefault((agreement_id, row["p"]), [])
+                heapq.heappush(heap, (row["x"], key))
                 if self.family is Family.TICKETS:
                     self.dirty.add(key)
             else:
+                if keys.is_bucket(key):
+                    agreement_id, partition, _, _ = keys.parse_bucket(key)
+                    self._buckets.setdefault((agreement_id, partition), set()).add(key)
                 self.dirty.add(key)
         return seen
 
 
-def _live_aggregate(row: dict[str, Any] | None) -> Aggregate:
+def _agreement_of(ekey: str, agreements: Mapping[str, MeasurementParams]) -> str:
+    """The agreement of an entity key `e|<agreement>/<id>`; ids may contain '/' too."""
+    entity = ekey[len(keys.entity("")) :]
+    known = (a for a in agreements if entity.startswith(f"{a}/"))
+    return max(known, key=len, default=entity.split("/", 1)[0])
+
+
+def _facts_of(
+    family: Family, entity: dict[str, Any] | None, params: MeasurementParams
+) -> list[Fact]:
+    """The facts an entity row counted: stored, or re-derived from a tombstone's events."""
+    if entity is None:
+        return []
+    if "facts" in entity:
+        return [Fact.from_list(f) for f in entity["facts"]]
+    return FACTS_OF[family](entity["ev"], params)
+
+
+def _live(row: dict[str, Any] | None) -> Aggregate:
     if row is None:
         return Aggregate()
     agg = row["agg"]

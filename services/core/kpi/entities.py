@@ -87,10 +87,10 @@ def ticket_facts(events: Sequence[EntityEvent], params: MeasurementParams) -> li
     first_reply = next((e for e in events if e["k"] == "ticket.replied" and e["agent"]), None)
     if first_reply is not None:
         frt = clock(created["t"], first_reply["t"])
-        target = params.frt_target_seconds.for_priority(priority)
+        # The target in effect at the reply, so that a replay judges it alike.
+        target = params.clock_target("frt_target_seconds", priority, first_reply["t"])
         facts.append(Fact(FactKind.FIRST_RESPONSE, first_reply["t"], frt, ok=frt <= target))
 
-    resolution_target = params.resolution_target_seconds.for_priority(priority)
     cycle_start, resolved, first_resolution = created["t"], False, None
     agent_replies_before_first = 0
     for e in events:
@@ -98,7 +98,8 @@ def ticket_facts(events: Sequence[EntityEvent], params: MeasurementParams) -> li
             agent_replies_before_first += 1
         elif e["k"] == "ticket.resolved" and not resolved:
             value = clock(cycle_start, e["t"])
-            facts.append(Fact(FactKind.RESOLUTION, e["t"], value, ok=value <= resolution_target))
+            target = params.clock_target("resolution_target_seconds", priority, e["t"])
+            facts.append(Fact(FactKind.RESOLUTION, e["t"], value, ok=value <= target))
             resolved = True
             if first_resolution is None:
                 first_resolution = e["t"]
@@ -116,27 +117,38 @@ def ticket_facts(events: Sequence[EntityEvent], params: MeasurementParams) -> li
 def customer_call_facts(events: Sequence[EntityEvent], params: MeasurementParams) -> list[Fact]:
     """Facts of all calls of one customer (docs/kpis.md, "Calls"); `events` in event order."""
     facts: list[Fact] = []
-    offers = [e["t"] for e in events if e["k"] == "call.offered"]
     calls: dict[str, list[EntityEvent]] = {}
     for e in events:
         calls.setdefault(e["call"], []).append(e)
-    for call_events in calls.values():
-        offered = next((e for e in call_events if e["k"] == "call.offered"), None)
-        if offered is not None:
-            after = call_events[call_events.index(offered) + 1 :]
-            outcome = next(
-                (e for e in after if e["k"] in ("call.answered", "call.abandoned")), None
-            )
-            if outcome is not None:
-                facts.append(_outcome_fact(offered["t"], outcome, params))
-        for e in call_events:
-            if e["k"] == "call.completed":
-                c = e["t"]
-                facts.append(Fact(FactKind.HANDLED_CALL, c, e["handle"]))
-                horizon_end = c + params.fcr_horizon_seconds
-                repeat = any(c < t <= horizon_end for t in offers)
-                facts.append(Fact(FactKind.CALL_FCR, c, ok=bool(e["resolved"]) and not repeat))
+    short_abandons: set[str] = set()
+    for call_id, call_events in calls.items():
+        outcome = _outcome(call_events, params)
+        if outcome is not None:
+            facts.append(outcome)
+            if outcome.short:
+                short_abandons.add(call_id)
+    # A short abandon is no repeat contact: it is left out of every call figure.
+    offers = [
+        e["t"] for e in events if e["k"] == "call.offered" and e["call"] not in short_abandons
+    ]
+    for e in events:
+        if e["k"] == "call.completed":
+            c = e["t"]
+            facts.append(Fact(FactKind.HANDLED_CALL, c, e["handle"]))
+            horizon_end = c + params.fcr_horizon_seconds
+            repeat = any(c < t <= horizon_end for t in offers)
+            facts.append(Fact(FactKind.CALL_FCR, c, ok=bool(e["resolved"]) and not repeat))
     return facts
+
+
+def _outcome(call_events: Sequence[EntityEvent], params: MeasurementParams) -> Fact | None:
+    """The outcome fact of one call: its first answer or abandon after its offer."""
+    offered = next((e for e in call_events if e["k"] == "call.offered"), None)
+    if offered is None:
+        return None
+    after = call_events[call_events.index(offered) + 1 :]
+    outcome = next((e for e in after if e["k"] in ("call.answered", "call.abandoned")), None)
+    return None if outcome is None else _outcome_fact(offered["t"], outcome, params)
 
 
 def _outcome_fact(offered_at: float, outcome: EntityEvent, params: MeasurementParams) -> Fact:
@@ -149,9 +161,9 @@ def _outcome_fact(offered_at: float, outcome: EntityEvent, params: MeasurementPa
 
 
 def survey_facts(events: Sequence[EntityEvent], params: MeasurementParams) -> list[Fact]:
-    """One score per survey: the earliest submission in event order."""
+    """One score per survey: the latest submission in event order replaces earlier ones."""
     if not events:
         return []
-    first = events[0]
-    score = int(first["score"])
-    return [Fact(FactKind.SURVEY, first["t"], float(score), ok=score >= 4)]
+    latest = events[-1]
+    score = int(latest["score"])
+    return [Fact(FactKind.SURVEY, latest["t"], float(score), ok=score >= 4)]

@@ -18,10 +18,6 @@ def bucket(
     return f"{key}|{slice_}" if slice_ else key
 
 
-def watermark(partition: int) -> str:
-    return f"w|{partition}"
-
-
 def position(agreement_id: str, partition: int) -> str:
     return f"s|{agreement_id}|{partition}"
 

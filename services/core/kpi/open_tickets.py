@@ -73,10 +73,11 @@ def open_ticket_view(events: Sequence[EntityEvent], params: MeasurementParams) -
     zone, calendar = params.zone, params.calendar
     responded = any(e["k"] == "ticket.replied" and e["agent"] for e in events)
     first_due = None
+    # Each deadline uses the target in effect when its clock starts (docs/sla.md).
     if not responded:
-        target = params.frt_target_seconds.for_priority(priority)
+        target = params.clock_target("frt_target_seconds", priority, created["t"])
         first_due = due_at(created["t"], target, pauses, zone, calendar)
-    target = params.resolution_target_seconds.for_priority(priority)
+    target = params.clock_target("resolution_target_seconds", priority, cycle_start)
     return OpenTicket(
         priority=priority,
         created_at=float(created["t"]),

@@ -6,9 +6,10 @@ every measured value, so tests can feed both the same events and compare. It is 
 keep it plain and literal, never clever. It deliberately shares no code with the engine; its
 business hours come from `oracle_calendar`, written apart from the engine's clock.
 
-Not modelled here: watermarks and late events (feed only on-time events), and `as_of` (pass
-only the events up to it). Where docs/kpis.md is ambiguous, a "Reading:" comment says which
-interpretation this oracle takes.
+Not modelled here: watermarks and late events (feed only on-time events), the worker's
+refusal of events from beyond its clock, and `as_of` (pass only the events up to it).
+Where docs/kpis.md is ambiguous, a "Reading:" comment says which interpretation this oracle
+takes.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from services.core.agreements import MeasurementParams
@@ -89,6 +90,9 @@ ROLLING_WINDOWS = {  # name -> (length W, bucket granularity g), seconds
     "30d": (30 * 86_400.0, 3_600.0),
 }
 TICKET_TYPES = (TicketCreated, TicketReplied, TicketStatusChanged, TicketResolved, TicketReopened)
+# docs/kpis.md, "Late, duplicate, unknown and out-of-range events": instants counted at all.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC).timestamp()
+LATEST = datetime(2200, 1, 1, tzinfo=UTC).timestamp()
 PAUSING = {TicketStatus.PENDING, TicketStatus.ON_HOLD}
 UNPAUSING = {TicketStatus.OPEN, TicketStatus.SOLVED, TicketStatus.CLOSED}
 
@@ -114,7 +118,8 @@ class Item:
 
 
 def accepted_events(events: Iterable[EventBase], agreement_id: str) -> list[EventBase]:
-    """The agreement's events in arrival order, later copies of an `event_id` dropped.
+    """The agreement's events in arrival order, later copies of an `event_id` dropped, and
+    events dated outside [EARLIEST, LATEST) left out.
 
     Reading: duplicates are detected among the agreement's own events (a "copy" carrying
     another agreement_id is a different agreement's event, not a copy).
@@ -123,6 +128,8 @@ def accepted_events(events: Iterable[EventBase], agreement_id: str) -> list[Even
     kept: list[EventBase] = []
     for event in events:
         if event.agreement_id != agreement_id or event.event_id in seen:
+            continue
+        if not EARLIEST <= event.occurred_at_epoch < LATEST:
             continue
         seen.add(event.event_id)
         kept.append(event)
@@ -243,8 +250,6 @@ def ticket_items(events: Sequence[EventBase], params: MeasurementParams) -> Tick
     items = TicketItems(created=[], frt=[], resolution=[], fcr=[])
     by_ticket: dict[str, list[EventBase]] = defaultdict(list)
     for event in events:
-        if isinstance(event, TicketCreated):
-            items.created.append(Item(event.occurred_at_epoch))
         if isinstance(event, TICKET_TYPES):
             by_ticket[event.ticket_id].append(event)
     for ticket_events in by_ticket.values():
@@ -259,13 +264,13 @@ def _measure_ticket(
     creations = [e for e in ticket_events if isinstance(e, TicketCreated)]
     if not creations:
         return  # no priority, no start instant: the ticket contributes nothing
-    # Reading: a second ticket.created of the same ticket (other event_id) counts in
-    # tickets_created but the first one in event order is the ticket's start and priority.
+    # A ticket is created once: a second ticket.created of the same ticket (a re-sync under
+    # another event_id) is not another ticket; the first in event order is its creation.
     created = creations[0]
     s0 = created.occurred_at_epoch
+    items.created.append(Item(s0))
     paused = paused_intervals(ticket_events)
-    frt_target = params.frt_target_seconds.for_priority(created.priority)
-    resolution_target = params.resolution_target_seconds.for_priority(created.priority)
+    priority = created.priority
 
     # FRT. Reading: the first agent reply in event order, even one before the created event
     # (its clock is then 0, as "if e < s, the duration is 0" implies).
@@ -275,7 +280,7 @@ def _measure_ticket(
     if agent_replies:
         t = agent_replies[0].occurred_at_epoch
         frt = ticket_clock(s0, t, paused, params)
-        items.frt.append(Item(t, frt, frt <= frt_target))
+        items.frt.append(Item(t, frt, frt <= _target_at(params, "frt", priority, t)))
 
     # Resolution cycles: the first starts at created, later ones at an effective reopen.
     # Reading: as for FRT, events ordered before the created still count (a resolution
@@ -285,7 +290,8 @@ def _measure_ticket(
         t = event.occurred_at_epoch
         if isinstance(event, TicketResolved) and not resolved:
             value = ticket_clock(cycle_start, t, paused, params)
-            items.resolution.append(Item(t, value, value <= resolution_target))
+            target = _target_at(params, "resolution", priority, t)
+            items.resolution.append(Item(t, value, value <= target))
             resolved = True
         elif isinstance(event, TicketReopened) and resolved:
             resolved, cycle_start = False, t
@@ -309,6 +315,20 @@ def _measure_ticket(
         items.fcr.append(Item(r, ok=replies_before == 1 and not reopened_within))
 
 
+def _target_at(params: MeasurementParams, kind: str, priority: str, t: float) -> float:
+    """The clock target in effect at instant t: the latest change dated at or before t that
+    names this target, else the agreement's own. Written apart from the engine's lookup."""
+    field = f"{kind}_target_seconds"
+    dated = [
+        (c.effective_from.timestamp(), getattr(c, field))
+        for c in params.clock_target_changes
+        if getattr(c, field) is not None
+    ]
+    earlier = [targets for since, targets in sorted(dated, key=lambda d: d[0]) if since <= t]
+    targets = earlier[-1] if earlier else getattr(params, field)
+    return float(getattr(targets, priority))
+
+
 # ---------------------------------------------------------------- calls
 
 
@@ -327,16 +347,21 @@ def call_items(events: Sequence[EventBase], params: MeasurementParams) -> CallIt
     """Outcome per call_id, AHT and call FCR per call.completed."""
     items = CallItems(aht=[], answered=[], abandoned=[], short_abandoned=[], fcr=[])
     by_call: dict[str, list[CallEvent]] = defaultdict(list)
-    offers_by_customer: dict[str, list[float]] = defaultdict(list)
     for event in events:
         if isinstance(event, CallEvent):
             by_call[event.call_id].append(event)
-        if isinstance(event, CallOffered):
-            offers_by_customer[event.customer_id].append(event.occurred_at_epoch)
 
-    for call_events in by_call.values():
+    short_abandons: set[str] = set()
+    for call_id, call_events in by_call.items():
         call_events.sort(key=event_order)
-        _call_outcome(call_events, params, items)
+        if _call_outcome(call_events, params, items) == "short":
+            short_abandons.add(call_id)
+    # A short abandon is not a repeat contact (it is left out of every call figure); an
+    # offer whose outcome is not known yet is one.
+    offers_by_customer: dict[str, list[float]] = defaultdict(list)
+    for event in events:
+        if isinstance(event, CallOffered) and event.call_id not in short_abandons:
+            offers_by_customer[event.customer_id].append(event.occurred_at_epoch)
 
     for event in events:
         if not isinstance(event, CallCompleted):
@@ -351,10 +376,11 @@ def call_items(events: Sequence[EventBase], params: MeasurementParams) -> CallIt
 
 def _call_outcome(
     call_events: list[CallEvent], params: MeasurementParams, items: CallItems
-) -> None:
+) -> str | None:
+    """Record the call's outcome item; returns "answered", "abandoned", "short" or None."""
     offer_index = next((i for i, e in enumerate(call_events) if isinstance(e, CallOffered)), None)
     if offer_index is None:
-        return  # no offer: no outcome fact (AHT and FCR need only call.completed)
+        return None  # no offer: no outcome fact (AHT and FCR need only call.completed)
     offered_at = call_events[offer_index].occurred_at_epoch
     # Reading: the first answered/abandoned at or after the (first) offer in event order
     # decides; an answer or abandon ordered before the offer is ignored, as it would be when
@@ -364,27 +390,32 @@ def _call_outcome(
         None,
     )
     if outcome is None:
-        return
+        return None
     wait = outcome.occurred_at_epoch - offered_at
     if isinstance(outcome, CallAnswered):
         within = wait <= params.service_level_threshold_seconds
         items.answered.append(Item(offered_at, wait, within))
-    elif wait < params.short_abandon_seconds:
+        return "answered"
+    if wait < params.short_abandon_seconds:
         items.short_abandoned.append(Item(offered_at, wait))
-    else:
-        items.abandoned.append(Item(offered_at, wait))
+        return "short"
+    items.abandoned.append(Item(offered_at, wait))
+    return "abandoned"
 
 
 # ---------------------------------------------------------------- surveys
 
 
 def survey_items(events: Sequence[EventBase]) -> list[Item]:
-    """One item per survey_id: its earliest submission in event order; ok = top-2-box."""
-    first: dict[str, SurveySubmitted] = {}
+    """One item per survey_id: its latest submission in event order; ok = top-2-box.
+
+    Two submissions at the same instant: the one with the greater event_id is the later.
+    """
+    latest: dict[str, SurveySubmitted] = {}
     for event in sorted(events, key=event_order):
-        if isinstance(event, SurveySubmitted) and event.survey_id not in first:
-            first[event.survey_id] = event
-    return [Item(e.occurred_at_epoch, float(e.score), e.score >= 4) for e in first.values()]
+        if isinstance(event, SurveySubmitted):
+            latest[event.survey_id] = event
+    return [Item(e.occurred_at_epoch, float(e.score), e.score >= 4) for e in latest.values()]
 
 
 # ---------------------------------------------------------------- figures

@@ -68,8 +68,8 @@ def _ticket(ticket_events: list[EventBase], params: MeasurementParams, out: Labe
     base = {"priority": first.priority.value, "channel": first.channel.value}
     measured = oracle.TicketItems([], [], [], [])
     oracle._measure_ticket(ticket_events, params, measured)
-    for created in creations:
-        out.add("created", Item(created.occurred_at_epoch), {**base, "agent": "none"})
+    for item in measured.created:  # a ticket is created once (oracle._measure_ticket)
+        out.add("created", item, {**base, "agent": "none"})
     replies = [
         e for e in ticket_events if isinstance(e, TicketReplied) and e.author is Author.AGENT
     ]

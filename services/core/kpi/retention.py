@@ -1,16 +1,19 @@
 """How long the engine keeps state, so memory stays bounded while figures stay exact.
 
-An entity is dropped once none of its events can be replaced (all older than the
-watermark minus the allowed lateness, so any copy would be late) and no later event can
-still change its facts (the FCR horizon has passed). A bucket is dropped, and no longer
-updated, once it can no longer fall into a window evaluated at the watermark.
+Watermarks are per agreement and partition (docs/kpis.md, "Late ... events"). An entity's
+full row expires once none of its events can be replaced (all older than the watermark
+minus the allowed lateness, so any copy would be late) and no later event can change its
+counted facts (the FCR horizon has passed). A finished ticket or a survey then becomes a
+tombstone (services/core/kpi/tombstones.py) that later events, such as a reopen weeks later
+or a resubmitted survey, still find; the tombstone goes `tombstone_seconds` after the
+entity's last event. A bucket is dropped, and no longer updated, once it can no longer fall
+into a window evaluated at the watermark.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from services.core.agreements import MeasurementParams
 from services.core.kpi import keys
@@ -30,7 +33,13 @@ class Retention:
     minute_bucket_seconds: float = 2 * 3600.0
     hour_bucket_seconds: float = 31 * DAY
     period_bucket_seconds: float = 100 * DAY
-    _last_scan: dict[int, int] = field(default_factory=dict, repr=False)
+    # Covers reopens weeks after a resolution (helpdesks commonly close a solved ticket for
+    # good after 28 days; a reply then opens a new ticket) and surveys resubmitted days later.
+    tombstone_seconds: float = 35 * DAY
+    # Events dated more than this after the worker's clock are refused (services/core/kpi/
+    # limits.py); only used when the engine is given a clock.
+    max_ahead_seconds: float = 3600.0
+    _last_scan: dict[tuple[str, int], int] = field(default_factory=dict, repr=False)
 
     def entity_expiry(
         self,
@@ -46,14 +55,18 @@ class Retention:
             return quiet
         if family is Family.CALLS:
             return quiet + float(params.fcr_horizon_seconds)
-        changes = [e for e in events if e["k"] in _STATE_CHANGES]
-        last_change = changes[-1] if changes else None
-        closed = last_change is not None and (
-            last_change["k"] == "ticket.resolved" or last_change.get("status") in _CLOSED
-        )
-        if not closed:
+        if not _closed(events):
             return last + self.open_ticket_seconds
         return quiet + float(params.fcr_horizon_seconds)
+
+    def keeps_tombstone(self, family: Family, events: Sequence[EntityEvent]) -> bool:
+        """Whether an expiring entity leaves a tombstone (closed tickets, surveys)."""
+        if family is Family.SURVEYS:
+            return True
+        return family is Family.TICKETS and _closed(events)
+
+    def tombstone_expiry(self, events: Sequence[EntityEvent]) -> float:
+        return float(max(e["t"] for e in events)) + self.tombstone_seconds
 
     def _keep_seconds(self, granularity: str) -> float:
         if granularity == "minute":
@@ -65,16 +78,27 @@ class Retention:
     def bucket_writable(self, granularity: str, start: float, watermark: float | None) -> bool:
         return watermark is None or start >= watermark - self._keep_seconds(granularity)
 
-    def expired_buckets(self, store: Any, partition: int, now: float) -> Iterator[str]:
-        """Bucket keys of `partition` that no window at `now` can need any more."""
-        # Scanning is linear in the store; it runs only when the watermark crosses an hour.
+    def expired_buckets(
+        self, bucket_keys: Iterable[str], agreement_id: str, partition: int, now: float
+    ) -> Iterator[str]:
+        """Among one agreement's bucket keys on `partition`, those no window at `now` needs."""
+        # Scanning is linear in the agreement's buckets; it runs when its watermark crosses
+        # an hour.
         hour = int(now // 3600)
-        if self._last_scan.get(partition) == hour:
+        if self._last_scan.get((agreement_id, partition)) == hour:
             return iter(())
-        self._last_scan[partition] = hour
+        self._last_scan[(agreement_id, partition)] = hour
         expired = []
-        for key, _row in keys.buckets_of(store, partition):
+        for key in bucket_keys:
             _, _, granularity, start = keys.parse_bucket(key)
             if not self.bucket_writable(granularity, start, now):
                 expired.append(key)
         return iter(expired)
+
+
+def _closed(events: Sequence[EntityEvent]) -> bool:
+    changes = [e for e in events if e["k"] in _STATE_CHANGES]
+    last_change = changes[-1] if changes else None
+    return last_change is not None and (
+        last_change["k"] == "ticket.resolved" or last_change.get("status") in _CLOSED
+    )

@@ -1,0 +1,80 @@
+"""Names of things a report shows, as catalogue messages (translated where shown)."""
+
+from __future__ import annotations
+
+from services.core.reports.render.i18n import N_
+
+KPI_NAMES = {
+    "tickets_created": N_("Tickets created"),
+    "frt_mean_seconds": N_("First response time (mean)"),
+    "frt_p50_seconds": N_("First response time (median)"),
+    "frt_p90_seconds": N_("First response time (90th percentile)"),
+    "frt_attainment": N_("First responses within target"),
+    "resolution_mean_seconds": N_("Resolution time (mean)"),
+    "resolution_p50_seconds": N_("Resolution time (median)"),
+    "resolution_p90_seconds": N_("Resolution time (90th percentile)"),
+    "resolution_attainment": N_("Resolutions within target"),
+    "aht_mean_seconds": N_("Average handling time (mean)"),
+    "aht_p50_seconds": N_("Handling time (median)"),
+    "aht_p90_seconds": N_("Handling time (90th percentile)"),
+    "asa_seconds": N_("Average speed of answer"),
+    "service_level": N_("Service level"),
+    "abandonment_rate": N_("Abandonment rate"),
+    "calls_short_abandoned": N_("Short abandoned calls"),
+    "fcr_tickets_rate": N_("First contact resolution (tickets)"),
+    "fcr_calls_rate": N_("First contact resolution (calls)"),
+    "fcr_rate": N_("First contact resolution"),
+    "fcr_provisional": N_("Provisional FCR credits"),
+    "csat": N_("Customer satisfaction (top two boxes)"),
+    "csat_mean_score": N_("Customer satisfaction (mean score)"),
+}
+TARGET_STATES = {
+    "met": N_("met"),
+    "at_risk": N_("at risk"),
+    "breached": N_("breached"),
+    "no_data": N_("no data"),
+}
+TERM_STATES = {
+    "draft": N_("not yet in effect"),
+    "active": N_("active"),
+    "expiring": N_("expiring"),
+    "expired": N_("expired"),
+    "terminated": N_("terminated"),
+}
+REPORT_STATES = {"preliminary": N_("preliminary"), "final": N_("final")}
+MEASURE_KINDS = {
+    "process_change": N_("process change"),
+    "platform_upgrade": N_("platform upgrade"),
+    "training": N_("training"),
+    "knowledge_base": N_("knowledge base"),
+    "other": N_("other"),
+}
+MEASURE_STATES = {
+    "planned": N_("planned"),
+    "in_progress": N_("in progress"),
+    "done": N_("done"),
+    "cancelled": N_("cancelled"),
+}
+DIMENSIONS = {
+    "priority": N_("priority"),
+    "channel": N_("channel"),
+    "queue": N_("queue"),
+    "team": N_("team"),
+}
+DIRECTIONS = {"at_most": N_("at most"), "at_least": N_("at least")}
+FINDINGS = {
+    "target_breached": N_(
+        "{kpi} missed its target this month: {value} against a target of {target} (n = {n})."
+    ),
+    "target_at_risk": N_(
+        "{kpi} is at risk: {value} is within the warning band of the target {target} (n = {n})."
+    ),
+    "target_no_data": N_("{kpi} has no data this month."),
+    "worst_day": N_(
+        "The worst day for {kpi} was {day}: {value} against a target of {target} (n = {n})."
+    ),
+    "fcr_provisional": N_(
+        "{share} of this month's first-contact credits ({provisional}) are still provisional:"
+        " a repeat contact within the horizon may withdraw them."
+    ),
+}
