@@ -102,11 +102,17 @@ def ticket_labels(events: Sequence[EntityEvent], facts: Sequence[Fact]) -> list[
 
 
 def call_labels(events: Sequence[EntityEvent], facts: Sequence[Fact]) -> list[dict[str, str]]:
-    """Per fact of one customer's calls: the call's queue and agent, walked as the facts are."""
+    """Per fact of one customer's calls: its call's queue and agent.
+
+    A fact is matched to its call by kind and instant (the offer for an outcome, the
+    completion for AHT and call FCR), not by its place in the list, so the labels do not
+    depend on the order `entities.customer_call_facts` lists facts in.
+    """
     calls: dict[str, list[EntityEvent]] = {}
     for e in events:
         calls.setdefault(e["call"], []).append(e)
-    labels: list[dict[str, str]] = []
+    outcomes: dict[float, list[dict[str, str]]] = {}
+    completions: dict[float, list[dict[str, str]]] = {}
     for call_events in calls.values():
         offered = next((e for e in call_events if e["k"] == "call.offered"), None)
         answered = next((e for e in call_events if e["k"] == "call.answered"), None)
@@ -119,11 +125,19 @@ def call_labels(events: Sequence[EntityEvent], facts: Sequence[Fact]) -> list[di
             )
             if outcome is not None:
                 who = str(outcome.get("aid", NONE)) if outcome["k"] == "call.answered" else NONE
-                labels.append({"queue": queue, "agent": who})
+                outcomes.setdefault(offered["t"], []).append({"queue": queue, "agent": who})
         for e in call_events:
             if e["k"] == "call.completed":
-                labels += [{"queue": queue, "agent": agent}] * 2  # handled call, call FCR
-    return labels if len(labels) == len(facts) else [{} for _ in facts]
+                completions.setdefault(e["t"], []).append({"queue": queue, "agent": agent})
+    taken: dict[tuple[FactKind, float], int] = {}
+    labels: list[dict[str, str]] = []
+    for fact in facts:
+        pool = outcomes if fact.kind is FactKind.CALL_OUTCOME else completions
+        candidates = pool.get(fact.at, [])
+        n = taken.get((fact.kind, fact.at), 0)
+        taken[(fact.kind, fact.at)] = n + 1
+        labels.append(dict(candidates[n]) if n < len(candidates) else {})
+    return labels
 
 
 @dataclass
