@@ -13,12 +13,13 @@ import os
 import random
 import statistics
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench import load
 from bench import report as report_bench
-from bench.worker import BenchWorker, Timing, time_to_process
+from bench.worker import BenchWorker, Timing, bucket_rows, time_to_process
 from services.core.kafka_admin import ensure_topics, event_topics
 from services.core.settings import DEFAULT_DATABASE_URL
 
@@ -66,6 +67,7 @@ async def main() -> dict[str, Any]:
         say("worker ready")
         timing = await time_to_process([worker], len(events))
         worker_seconds, worker_cpu = timing.seconds, timing.cpu_seconds
+        rss_after_events = worker.rss_bytes()
         say(f"worker processed them in {worker_seconds:.1f}s")
         batches = worker.metric_total("slawatch_worker_batch_events_count")
         writes = worker.metric_total("slawatch_worker_state_writes_total")
@@ -81,6 +83,8 @@ async def main() -> dict[str, Any]:
         worker.stop()
 
     scale_out = await measure_scale_out(prefix, all_agreements, bootstrap, database_url, events)
+    stored = await bucket_rows(database_url, prefix)
+    off = await measure_breakdowns_off(prefix, agreement_ids, bootstrap, database_url, events)
 
     bare_rate = len(events) / bare_seconds
     worker_rate = len(events) / worker_seconds
@@ -110,6 +114,9 @@ async def main() -> dict[str, Any]:
                 round(len(events) / scale_out.seconds / worker_rate, 2) if scale_out else None
             ),
         },
+        # The same single-worker run with METRICS_BREAKDOWNS=off on a copy of the events: what
+        # the breakdowns (docs/kpis.md, "Breakdowns") cost in throughput, CPU and memory.
+        "breakdowns": breakdowns_cost(len(events), timing, rss_after_events, writes, off, stored),
         "worker_cpu_ms_per_event": round(worker_cpu * 1000 / len(events), 3),
         "worker_events_per_batch": round(len(events) / max(batches, 1), 1),
         "worker_state_writes_per_event": round(writes / len(events), 2),
@@ -168,6 +175,63 @@ async def measure_scale_out(
     finally:
         for member in group:
             member.stop()
+
+
+@dataclass(frozen=True)
+class OffRun:
+    timing: Timing
+    rss_bytes: int
+    writes: float
+
+
+async def measure_breakdowns_off(
+    prefix: str, agreement_ids: list[str], bootstrap: str, database_url: str, events: list[Any]
+) -> OffRun:
+    """One worker with METRICS_BREAKDOWNS=off on a copy of the events, in topics of its own."""
+    copy = f"{prefix}o"
+    await ensure_topics(bootstrap, event_topics(copy), PARTITIONS, 1)
+    await load.publish(bootstrap, copy, events)
+    worker = BenchWorker(copy, agreement_ids, bootstrap, database_url, breakdowns=False)
+    worker.start()
+    try:
+        await worker.wait_ready()
+        timing = await time_to_process([worker], len(events))
+        say(f"worker without breakdowns processed them in {timing.seconds:.1f}s")
+        return OffRun(
+            timing, worker.rss_bytes(), worker.metric_total("slawatch_worker_state_writes_total")
+        )
+    finally:
+        worker.stop()
+
+
+def breakdowns_cost(
+    events: int,
+    on: Timing,
+    on_rss: int,
+    on_writes: float,
+    off: OffRun,
+    stored: dict[str, tuple[int, int]],
+) -> dict[str, Any]:
+    """The figures with breakdowns on next to off, and the ratios that state the cost."""
+    slices, totals = stored.get("slices", (0, 0)), stored.get("totals", (0, 0))
+
+    def figures(timing: Timing, rss: int, writes: float) -> dict[str, Any]:
+        return {
+            "events_per_second": round(events / timing.seconds),
+            "cpu_ms_per_event": round(timing.cpu_seconds * 1000 / events, 3),
+            "state_writes_per_event": round(writes / events, 2),
+            "rss_bytes_after_events": rss,
+        }
+
+    return {
+        "on": figures(on, on_rss, on_writes),
+        "off": figures(off.timing, off.rss_bytes, off.writes),
+        "throughput_on_to_off": round(off.timing.seconds / on.seconds, 3),
+        "cpu_per_event_on_to_off": round(on.cpu_seconds / max(off.timing.cpu_seconds, 1e-9), 3),
+        "rss_on_minus_off_bytes": on_rss - off.rss_bytes,
+        "bucket_rows": {"totals": totals[0], "slices": slices[0]},
+        "bytes_per_slice_bucket": round(slices[1] / slices[0]) if slices[0] else None,
+    }
 
 
 def run() -> None:

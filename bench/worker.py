@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.core.db import repository
@@ -45,6 +46,7 @@ class BenchWorker:
         index: int = 0,
         module: str = "services.metrics.worker",
         env: dict[str, str] | None = None,
+        breakdowns: bool = True,
     ):
         self.module = module
         self.dir = Path(tempfile.mkdtemp(prefix="slawatch-bench-"))
@@ -60,6 +62,7 @@ class BenchWorker:
                             "client": a.rsplit("-", 1)[-1],
                             "frt_target_seconds": targets,
                             "resolution_target_seconds": {k: v * 10 for k, v in targets.items()},
+                            "teams": _teams(a),
                         }
                         for a in agreement_ids
                     ]
@@ -78,6 +81,7 @@ class BenchWorker:
             "METRICS_FLUSH_INTERVAL_SECONDS": str(self.flush_interval),
             "METRICS_PROMETHEUS_PORT": str(self.port),
             "METRICS_BROKER_SESSION_TIMEOUT_SECONDS": "10",
+            "METRICS_BREAKDOWNS": "on" if breakdowns else "off",
             **(env or {}),
         }
         self.engine = create_async_engine(database_url)
@@ -155,6 +159,35 @@ class BenchWorker:
 
     def peak_rss_bytes(self) -> int:
         return self._status("VmHWM")
+
+
+def _teams(agreement_id: str) -> dict[str, list[str]]:
+    """Two teams of the simulator's agents (services/simulator/scene.py); the rest unassigned."""
+    agent = "agent-{:03d}@" + agreement_id
+    return {
+        "team-a": [agent.format(i) for i in range(1, 16)],
+        "team-b": [agent.format(i) for i in range(16, 31)],
+    }
+
+
+async def bucket_rows(database_url: str, prefix: str) -> dict[str, tuple[int, int]]:
+    """(rows, bytes of their aggregates) of the totals ("") and slice buckets of `prefix`."""
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            result = await connection.execute(
+                text(
+                    "SELECT slice = '', count(*), sum(pg_column_size(data)) FROM kpi_buckets"
+                    " WHERE agreement_id LIKE :pattern GROUP BY slice = ''"
+                ),
+                {"pattern": prefix + "-%"},
+            )
+            rows = {
+                ("totals" if total else "slices"): (int(n), int(size)) for total, n, size in result
+            }
+    finally:
+        await engine.dispose()
+    return rows
 
 
 async def time_to_process(

@@ -87,8 +87,24 @@ class Harness:
         rows = []
         for (_, key), row in self.saved.items():
             if key.startswith("b|") and keys.parse_bucket(key)[0] == agreement_id:
+                if keys.bucket_slice(key):
+                    continue  # a breakdown slice, not the totals
                 _, _, granularity, start = keys.parse_bucket(key)
                 rows.append((granularity, start, Aggregate.from_dict(row["agg"])))
+        return rows
+
+    def slice_buckets_of(
+        self, agreement_id: str, dimension: str
+    ) -> list[tuple[str, str, float, Aggregate]]:
+        """(value, granularity, start, aggregate) of the saved slices of `dimension`."""
+        rows = []
+        prefix = f"{dimension}="
+        for (_, key), row in self.saved.items():
+            slice_ = keys.bucket_slice(key) if key.startswith("b|") else ""
+            if slice_.startswith(prefix) and keys.parse_bucket(key)[0] == agreement_id:
+                _, _, granularity, start = keys.parse_bucket(key)
+                value = slice_[len(prefix) :]
+                rows.append((value, granularity, start, Aggregate.from_dict(row["agg"])))
         return rows
 
     def stream_time(self, agreement_id: str) -> float | None:

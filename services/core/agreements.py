@@ -199,6 +199,22 @@ class MeasurementParams(BaseModel):
     service_level_threshold_seconds: PositiveSeconds = 20.0
     short_abandon_seconds: Annotated[float, Field(ge=0)] = 5.0
     fcr_horizon_seconds: PositiveSeconds = 7 * 86_400.0
+    teams: dict[Identifier, tuple[Identifier, ...]] = Field(
+        default_factory=dict,
+        description="Breakdowns by team: team -> the ids of its agents (others: `unassigned`).",
+    )
+
+    @field_validator("teams")
+    @classmethod
+    def _one_team_per_agent(cls, value: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+        seen: dict[str, str] = {}
+        for team, agents in value.items():
+            if team in ("none", "other", "unassigned"):
+                raise ValueError(f"{team!r} is a reserved slice name, not a team")
+            for agent in agents:
+                if seen.setdefault(agent, team) != team:
+                    raise ValueError(f"agent {agent!r} is in teams {seen[agent]!r} and {team!r}")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -5,6 +5,7 @@
         --agreement acme-helpdesk --connector zendesk --name "Acme Zendesk"
     python -m services.core.apikeys list
     python -m services.core.apikeys revoke sw_AbCdEfGhIjKl
+    python -m services.core.apikeys grant sw_AbCdEfGhIjKl agent_detail [--withdraw]
 
 `create` prints the token once: only its hash is stored, so a lost token cannot be shown
 again (revoke it and create another). Revoking takes effect on the next request.
@@ -44,6 +45,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     commands.add_parser("list", help="list the keys (never their tokens)")
     revoke = commands.add_parser("revoke", help="revoke a key by its id")
     revoke.add_argument("key_id", help="the id `list` shows (the token's first 15 characters)")
+    grant = commands.add_parser("grant", help="let a key read per-agent breakdowns")
+    grant.add_argument("key_id", help="the id `list` shows")
+    grant.add_argument("grant", choices=["agent_detail"], help="what to grant")
+    grant.add_argument("--withdraw", action="store_true", help="take the grant back")
     args = p.parse_args(argv)
     if args.command == "create":
         try:
@@ -54,7 +59,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 _HEADER = "\t".join(
-    ["key_id", "role", "client", "agreements", "connector", "created_at", "revoked_at", "name"]
+    [
+        "key_id",
+        "role",
+        "client",
+        "agreements",
+        "connector",
+        "created_at",
+        "revoked_at",
+        "grants",
+        "name",
+    ]
 )
 
 
@@ -67,7 +82,8 @@ def _row(record: ApiKeyRecord) -> str:
     created = record.created_at.isoformat(timespec="seconds")
     agreements = ",".join(sorted(record.agreements)) if record.agreements is not None else "*"
     scope = [record.client or "*", agreements, record.connector or "*"]
-    return "\t".join([record.key_id, record.role, *scope, created, revoked, record.name])
+    grants = "agent_detail" if record.agent_detail else "-"
+    return "\t".join([record.key_id, record.role, *scope, created, revoked, grants, record.name])
 
 
 async def _carry_out(session: AsyncSession, args: argparse.Namespace) -> tuple[int, str, str]:
@@ -86,6 +102,11 @@ async def _carry_out(session: AsyncSession, args: argparse.Namespace) -> tuple[i
     if args.command == "list":
         rows = [_row(record) for record in await store.list_keys(session)]
         return 0, "\n".join([_HEADER, *rows]), ""
+    if args.command == "grant":
+        if await store.grant_agent_detail(session, args.key_id, not args.withdraw):
+            done = "withdrew" if args.withdraw else "granted"
+            return 0, "", f"{done} {args.grant} for {args.key_id}"
+        return 1, "", f"no live key {args.key_id!r}"
     if await store.revoke_key(session, args.key_id, now):
         return 0, "", f"revoked {args.key_id}"
     return 1, "", f"no live key {args.key_id!r}"

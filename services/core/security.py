@@ -60,6 +60,7 @@ class ApiKeyRecord:
     # and the connector its events must name as `source`, None meaning any source.
     agreements: frozenset[str] | None = None
     connector: str | None = None
+    agent_detail: bool = False  # granted by an admin: may read per-agent breakdowns
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,7 @@ class Principal:
     client: str | None = None
     agreements: frozenset[str] | None = None
     connector: str | None = None
+    agent_detail: bool = False
 
     def can(self, permission: Permission) -> bool:
         return permission in ROLE_PERMISSIONS[self.role]
@@ -78,6 +80,10 @@ class Principal:
     def sees(self, client: str) -> bool:
         """Whether agreements of `client` are in this caller's scope."""
         return self.client is None or self.client == client
+
+    def sees_agents(self) -> bool:
+        """Whether per-agent figures (personal data) may be shown: admins and granted keys."""
+        return self.role is Role.ADMIN or self.agent_detail
 
 
 def check_scope(
@@ -193,4 +199,11 @@ def principal_of(token: str, record: ApiKeyRecord | None) -> Principal | None:
     """The caller `token` identifies given its stored record; None if unknown, wrong or revoked."""
     if record is None or record.revoked_at is not None or not verify_token(token, record.hash):
         return None
-    return Principal(record.key_id, record.role, record.client, record.agreements, record.connector)
+    return Principal(
+        record.key_id,
+        record.role,
+        record.client,
+        record.agreements,
+        record.connector,
+        record.agent_detail,
+    )

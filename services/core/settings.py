@@ -97,6 +97,11 @@ class MetricsSettings(BaseSettings):
     # An event of an agreement the worker does not know yet holds its batch this long for
     # the agreement to arrive on the agreements topic, then is dead-lettered (0: no wait).
     agreement_wait_seconds: float = Field(default=30.0, ge=0)
+    # Breakdowns by priority, channel, queue, agent and team (docs/kpis.md, "Breakdowns"):
+    # METRICS_BREAKDOWNS=off keeps the totals only; each agreement keeps at most
+    # breakdown_max_values values per dimension, later ones count as "other".
+    breakdowns: bool = True
+    breakdown_max_values: int = Field(default=100, ge=1)
 
 
 class ApiSettings(BaseSettings):

@@ -44,8 +44,9 @@ def rows_to_save(
             continue
         if keys.is_bucket(key):
             agreement_id, partition, granularity, start = keys.parse_bucket(key)
+            slice_ = keys.bucket_slice(key)
             buckets.append(
-                BucketRow(agreement_id, family, partition, granularity, start, row["agg"])
+                BucketRow(agreement_id, family, partition, granularity, start, row["agg"], slice_)
             )
         elif key.startswith("s|"):
             agreement_id, partition = keys.parse_position(key)

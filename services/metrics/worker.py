@@ -20,6 +20,7 @@ from services.core.db.session import make_engine, make_sessionmaker
 from services.core.kafka_admin import ensure_topics, event_topics
 from services.core.kpi.engine import Engine
 from services.core.kpi.retention import Retention
+from services.core.kpi.slices import Slicer
 from services.core.settings import DatabaseSettings, KafkaSettings, MetricsSettings
 from services.core.topics import Family
 from services.metrics.agents import register_agents
@@ -74,6 +75,7 @@ def build_worker(
                 max_ahead_seconds=metrics.max_ahead_seconds,
             ),
             clock=time.time,
+            slicer=Slicer(metrics.breakdown_max_values) if metrics.breakdowns else None,
         )
         for family in Family
     }

@@ -53,9 +53,13 @@ class Scene:
 
     def __post_init__(self) -> None:
         if not self.agents:
-            count = max(1, self.rates.agents_per_agreement)
-            self.agents = tuple(
-                f"agent-{i:03d}@{self.params.agreement_id}" for i in range(1, count + 1)
+            # The agreement's team members work here, and so do agents no team lists (they
+            # show as team "unassigned" in breakdowns), up to agents_per_agreement in all.
+            members = sorted({a for agents in self.params.teams.values() for a in agents})
+            count = max(1, self.rates.agents_per_agreement - len(members))
+            self.agents = (
+                *members,
+                *(f"agent-{i:03d}@{self.params.agreement_id}" for i in range(1, count + 1)),
             )
 
     @property

@@ -16,6 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from services.api.main import create_app
 from services.core.db.kpi_reader import Bucket, KpiReader
+from services.core.kpi.aggregate import Aggregate
 from services.core.settings import ApiSettings, DatabaseSettings, KafkaSettings
 from tests.auth import ADMIN
 from tests.component.api_scenario import file_loader
@@ -26,8 +27,15 @@ UNREACHABLE_DB = "postgresql+asyncpg://slawatch:slawatch@127.0.0.1:1/nowhere"
 class MemoryReader:
     """`KpiReader` over lists, as the repository would return them."""
 
-    def __init__(self, stream_times: dict[str, float], buckets: dict[str, list[Bucket]]) -> None:
+    def __init__(
+        self,
+        stream_times: dict[str, float],
+        buckets: dict[str, list[Bucket]],
+        slices: dict[str, list[tuple[str, str, str, float, Aggregate]]] | None = None,
+    ) -> None:
         self.stream_times, self.buckets = stream_times, buckets
+        # Per agreement: (dimension, value, granularity, start, aggregate).
+        self.slices = slices or {}
 
     async def stream_time(self, agreement_id: str) -> float | None:
         return self.stream_times.get(agreement_id)
@@ -39,6 +47,20 @@ class MemoryReader:
             (g, start, agg)
             for g, start, agg in self.buckets.get(agreement_id, [])
             if g == granularity and min_start <= start <= max_start
+        ]
+
+    async def load_slices(
+        self,
+        agreement_id: str,
+        dimension: str,
+        granularity: str,
+        min_start: float,
+        max_start: float,
+    ) -> list[tuple[str, str, float, Aggregate]]:
+        return [
+            (value, g, start, agg)
+            for d, value, g, start, agg in self.slices.get(agreement_id, [])
+            if d == dimension and g == granularity and min_start <= start <= max_start
         ]
 
 

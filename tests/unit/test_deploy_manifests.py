@@ -75,6 +75,8 @@ DEFAULTS_KEPT = {
     "API_STATUS_RELAY_INTERVAL_SECONDS": "event latency vs. database polling, tuned in code",
     "API_STATUS_ACK_TIMEOUT_SECONDS": "only how often a slow broker is logged (docs/sla.md)",
     "API_STATUS_OUTBOX_RETENTION_DAYS": "how long sent events stay for inspection, same everywhere",
+    "METRICS_BREAKDOWNS": "on everywhere; off only to measure its cost in `make bench`",
+    "METRICS_BREAKDOWN_MAX_VALUES": "a memory bound per agreement (docs/kpis.md), tuned in code",
     "AUTH_ENABLED": "API keys are required in every deployment",
     "AUTH_BOOTSTRAP_ADMIN_TOKEN": "a demo/first-setup secret; deployments create keys instead",
     "REPORT_SCHEDULE_INTERVAL_SECONDS": "how often the report job looks; months close hourly",

@@ -208,3 +208,24 @@ def _judge(event: dict[str, Any]) -> str:
     except InvalidEvent:
         return "invalid"
     return "unknown_agreement" if parsed.agreement_id == UNKNOWN_AGREEMENT_ID else "ok"
+
+
+def test_breakdowns_have_several_values_of_every_dimension() -> None:
+    """Channels, priorities, queues, agents and teams all vary (`make demo` shows them)."""
+    teams = {"first-line": ("anna", "ben"), "second-line": ("clara",)}
+    params = MeasurementParams(
+        agreement_id="acme",
+        frt_target_seconds=DEFAULT_FRT,
+        resolution_target_seconds=DEFAULT_RESOLUTION,
+        teams=teams,
+    )
+    events = TrafficModel([params], random.Random(3), START, FLAT).events_between(
+        START, START + DAY
+    )
+    created = [e for e in events if e["type"] == "ticket.created"]
+    assert len({e["channel"] for e in created}) >= 3
+    assert len({e["priority"] for e in created}) == 4
+    assert len({e["queue"] for e in events if e["type"] == "call.offered"}) >= 3
+    agents = {e["agent_id"] for e in events if e.get("agent_id")}
+    assert {"anna", "ben", "clara"} <= agents
+    assert len(agents - {"anna", "ben", "clara"}) >= 5  # unassigned agents too

@@ -17,9 +17,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from services.api.deps import AgreementsDep, SessionDep
+from services.api.breakdowns import ByDep, HistoryByOut
+from services.api.deps import AgreementsDep, ReaderDep, SessionDep
 from services.api.problems import problem_responses
 from services.api.query_values import Instant, period_in_range
+from services.core.db.kpi_slices import SliceReader, daily_by
 from services.core.db.repository import SnapshotRow, read_snapshots
 from services.core.http.problems import ProblemError
 from services.core.kpi.figures import FIGURE_NAMES
@@ -77,20 +79,25 @@ def downsample(rows: list[SnapshotRow], start: float, step: float) -> list[Snaps
 @router.get(
     "/agreements/{agreement_id}/kpis/history",
     summary="History of one KPI figure of one window",
-    responses=problem_responses(404, 422),
+    responses=problem_responses(403, 404, 422),
 )
 async def kpi_history(
     agreement_id: Annotated[str, Path(examples=["acme-helpdesk"])],
+    by: ByDep,
     agreements: AgreementsDep,
     session: SessionDep,
+    reader: ReaderDep,
     kpi: Annotated[str, Query(description="A figure name of docs/kpis.md.")],
     window: Annotated[str, Query(description="1h, 24h, 7d, 30d, or a period label.")] = "24h",
     from_: Annotated[Instant | None, Query(alias="from")] = None,
     to: Annotated[Instant | None, Query(description="Exclusive; default now.")] = None,
     step: Annotated[str, Query(examples=["1h"])] = "1h",
-) -> HistoryOut:
+) -> HistoryOut | HistoryByOut:
     """Snapshots of `kpi` over `window` with `from <= taken_at < to` (default: the last
-    24 hours), the last one per `step`. At most 10 000 steps per request."""
+    24 hours), the last one per `step`. At most 10 000 steps per request.
+
+    With `by` (and `step=1d`): `kpi` of each slice of that dimension per local day of the
+    agreement's zone, computed from the day's hour buckets (`window` does not apply)."""
     info = agreements.get(agreement_id)
     if info is None:
         raise ProblemError(
@@ -115,6 +122,13 @@ async def kpi_history(
     if (until - since) / seconds > MAX_POINTS:
         detail = f"{step} steps from {_utc(since)} to {_utc(until)} exceed {MAX_POINTS} points"
         raise _invalid("Too many points", detail, "too-many-points")
+    if by is not None:
+        if seconds != 86_400.0:
+            raise _invalid("Invalid step", "with by=, step must be 1d", "invalid-step")
+        if not isinstance(reader, SliceReader):
+            raise ProblemError(501, "No breakdowns", "this reader has no slices", "no-slices")
+        days = await daily_by(reader, info.params, by.value, since, until)
+        return HistoryByOut.of(agreement_id, by, list(days), kpi)
     rows = await read_snapshots(session, agreement_id, kpi, window, since, until)
     points = [
         PointOut(

@@ -27,6 +27,7 @@ def _record(row: ApiKeyRow) -> ApiKeyRecord:
         revoked_at=row.revoked_at,
         agreements=None if row.agreements is None else frozenset(row.agreements),
         connector=row.connector,
+        agent_detail=row.agent_detail,
     )
 
 
@@ -43,6 +44,7 @@ async def insert_key(session: AsyncSession, record: ApiKeyRecord) -> None:
             revoked_at=record.revoked_at,
             agreements=None if record.agreements is None else sorted(record.agreements),
             connector=record.connector,
+            agent_detail=record.agent_detail,
         )
     )
     await session.flush()
@@ -65,6 +67,16 @@ async def revoke_key(session: AsyncSession, key_id: str, at: datetime) -> bool:
         update(ApiKeyRow)
         .where(ApiKeyRow.key_id == key_id, ApiKeyRow.revoked_at.is_(None))
         .values(revoked_at=at)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def grant_agent_detail(session: AsyncSession, key_id: str, granted: bool) -> bool:
+    """Grant (or withdraw) per-agent breakdowns to a live key; False when no such key."""
+    result = await session.execute(
+        update(ApiKeyRow)
+        .where(ApiKeyRow.key_id == key_id, ApiKeyRow.revoked_at.is_(None))
+        .values(agent_detail=granted)
     )
     return bool(getattr(result, "rowcount", 0))
 

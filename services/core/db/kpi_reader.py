@@ -61,6 +61,19 @@ class SqlKpiReader:
             self.session, agreement_id, granularity, min_start, max_start
         )
 
+    async def load_slices(
+        self,
+        agreement_id: str,
+        dimension: str,
+        granularity: str,
+        min_start: float,
+        max_start: float,
+    ) -> list[tuple[str, str, float, Aggregate]]:
+        """The slice buckets of `dimension` (services/core/db/kpi_slices.py)."""
+        return await repository.load_slice_buckets(
+            self.session, agreement_id, dimension, granularity, min_start, max_start
+        )
+
 
 async def snapshot_reader(session: AsyncSession) -> SqlKpiReader:
     """A reader whose queries all see one snapshot, so the stream time matches the buckets."""

@@ -69,6 +69,8 @@ class KpiBucket(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
+    # "" for the totals, "dimension=value" for a breakdown slice (docs/kpis.md, "Breakdowns").
+    slice: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
 
 
 class StreamPosition(Base):
@@ -214,6 +216,10 @@ class ApiKeyRow(Base):
     # A publisher's agreements (NULL: all of its client's) and connector (NULL: any source).
     agreements: Mapped[list[str] | None] = mapped_column(ARRAY(Text), nullable=True)
     connector: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Granted by an admin: the key may read per-agent breakdowns (personal data).
+    agent_detail: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default=text("false")
+    )
 
 
 SLA_STATUSES = ("met", "at_risk", "breached", "no_data")

@@ -39,6 +39,7 @@ class BucketRow:
     granularity: str
     bucket_start: float
     data: dict[str, Any]
+    slice: str = ""  # "" for the totals, else "dimension=value" (docs/kpis.md, "Breakdowns")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +65,14 @@ async def upsert_buckets(session: AsyncSession, rows: Iterable[BucketRow]) -> No
     """Insert or replace bucket rows; rows whose data is unchanged are left untouched."""
     params = _last_per_key(
         (
-            (r.agreement_id, r.family, r.partition, r.granularity, r.bucket_start),
+            (r.agreement_id, r.family, r.partition, r.granularity, r.bucket_start, r.slice),
             {
                 "agreement_id": r.agreement_id,
                 "family": r.family,
                 "partition": r.partition,
                 "granularity": r.granularity,
                 "bucket_start": to_datetime(r.bucket_start),
+                "slice": r.slice,
                 "data": r.data,
             },
         )
@@ -129,10 +131,37 @@ async def load_buckets(
             KpiBucket.agreement_id == agreement_id,
             KpiBucket.granularity == granularity,
             KpiBucket.bucket_start.between(to_datetime(min_start), to_datetime(max_start)),
+            KpiBucket.slice == "",
         )
         .order_by(KpiBucket.bucket_start)
     )
     return [(g, to_epoch(start), Aggregate.from_dict(data)) for g, start, data in result]
+
+
+async def load_slice_buckets(
+    session: AsyncSession,
+    agreement_id: str,
+    dimension: str,
+    granularity: str,
+    min_start: float,
+    max_start: float,
+) -> list[tuple[str, str, float, Aggregate]]:
+    """(value, granularity, start, aggregate) of the slices of `dimension` in the range."""
+    prefix = f"{dimension}="
+    result = await session.execute(
+        select(KpiBucket.slice, KpiBucket.granularity, KpiBucket.bucket_start, KpiBucket.data)
+        .where(
+            KpiBucket.agreement_id == agreement_id,
+            KpiBucket.granularity == granularity,
+            KpiBucket.bucket_start.between(to_datetime(min_start), to_datetime(max_start)),
+            KpiBucket.slice.startswith(prefix, autoescape=True),
+        )
+        .order_by(KpiBucket.bucket_start)
+    )
+    return [
+        (slice_[len(prefix) :], g, to_epoch(start), Aggregate.from_dict(data))
+        for slice_, g, start, data in result
+    ]
 
 
 async def stream_time(session: AsyncSession, agreement_id: str) -> float | None:

@@ -42,6 +42,7 @@ from services.core.kpi.entities import (
 from services.core.kpi.facts import Fact, fact_difference
 from services.core.kpi.limits import in_range
 from services.core.kpi.retention import Retention
+from services.core.kpi.slices import Slicer, sliced_buckets
 from services.core.kpi.tombstones import tombstone
 from services.core.kpi.windows import buckets_for
 from services.core.kpi.write_behind import WriteBehind
@@ -83,6 +84,8 @@ class Engine:
     # The worker's wall clock (epoch seconds), for refusing events from the future; None in
     # tests and replays that must not depend on when they run.
     clock: Callable[[], float] | None = None
+    # Labels facts with their breakdown slices (services/core/kpi/slices.py); None: totals only.
+    slicer: Slicer | None = None
     # Expiry heaps and bucket keys per (agreement, partition): watermarks are per agreement.
     _expiry: dict[tuple[str, int], list[tuple[float, str]]] = field(default_factory=dict)
     _buckets: dict[tuple[str, int], set[str]] = field(default_factory=dict)
@@ -125,9 +128,17 @@ class Engine:
         events: list[EntityEvent] = entity["ev"] if entity else []
         if any(e["id"] == event.event_id for e in events):
             return Outcome.DUPLICATE
-        events = sorted([*events, compact(event)], key=event_order)
+        compacted = compact(event) if self.slicer is None else self.slicer.compact(event)
+        events = sorted([*events, compacted], key=event_order)
         old = _facts_of(self.family, entity, params)
+        if self.slicer is not None and entity is not None and "facts" not in entity:
+            # A tombstone's facts are re-derived: label them as the new ones are.
+            old = self.slicer.label(
+                self.family, entity["ev"], old, params, self._rows, partition, offset
+            )
         new = FACTS_OF[self.family](events, params)
+        if self.slicer is not None:
+            new = self.slicer.label(self.family, events, new, params, self._rows, partition, offset)
         retract, add = fact_difference(old, new)
         changes = self._plan(params, partition, retract, add, watermark)
         expires = self.retention.entity_expiry(self.family, events, new, params)
@@ -178,9 +189,13 @@ class Engine:
         changes = []
         for facts, sign in ((retract, -1), (add, 1)):
             for fact in facts:
-                for granularity, start in buckets_for(fact.at, params.zone):
+                for granularity, start, slice_ in sliced_buckets(
+                    buckets_for(fact.at, params.zone), fact
+                ):
                     if self.retention.bucket_writable(granularity, start, watermark):
-                        bkey = keys.bucket(params.agreement_id, partition, granularity, start)
+                        bkey = keys.bucket(
+                            params.agreement_id, partition, granularity, start, slice_
+                        )
                         changes.append((bkey, fact, sign))
         return changes
 

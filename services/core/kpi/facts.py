@@ -30,7 +30,9 @@ class Fact:
     `at` is the attribution instant (epoch seconds). `value` is the measured duration or
     score; `ok` is the item's pass/fail flag (within target, answered within threshold,
     FCR credited, top-2-box); `flag` is a second flag where a kind needs one (answered vs
-    abandoned for call outcomes, short abandon).
+    abandoned for call outcomes, short abandon). `dims` holds the item's breakdown slices,
+    e.g. `("priority=high", "agent=A1")` (services/core/kpi/slices.py): part of the fact,
+    so a retraction leaves exactly the slices its addition entered.
     """
 
     kind: FactKind
@@ -39,14 +41,19 @@ class Fact:
     ok: bool = False
     flag: bool = False
     short: bool = False
+    dims: tuple[str, ...] = ()
 
     def to_list(self) -> list[Any]:
-        return [self.kind.value, self.at, self.value, self.ok, self.flag, self.short]
+        raw: list[Any] = [self.kind.value, self.at, self.value, self.ok, self.flag, self.short]
+        if self.dims:  # rows without breakdowns keep their old, shorter form
+            raw.append(list(self.dims))
+        return raw
 
     @classmethod
     def from_list(cls, raw: list[Any]) -> Fact:
-        kind, at, value, ok, flag, short = raw
-        return cls(FactKind(kind), float(at), float(value), bool(ok), bool(flag), bool(short))
+        kind, at, value, ok, flag, short = raw[:6]
+        dims = tuple(raw[6]) if len(raw) > 6 else ()
+        return cls(FactKind(kind), float(at), float(value), bool(ok), bool(flag), bool(short), dims)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -10,8 +10,12 @@ def entity(entity_key: str) -> str:
     return f"e|{entity_key}"
 
 
-def bucket(agreement_id: str, partition: int, granularity: str, start: float) -> str:
-    return f"b|{agreement_id}|{partition}|{granularity}|{int(start)}"
+def bucket(
+    agreement_id: str, partition: int, granularity: str, start: float, slice_: str = ""
+) -> str:
+    """A bucket of the totals, or of one breakdown slice `dimension=value` when given."""
+    key = f"b|{agreement_id}|{partition}|{granularity}|{int(start)}"
+    return f"{key}|{slice_}" if slice_ else key
 
 
 def position(agreement_id: str, partition: int) -> str:
@@ -27,9 +31,15 @@ def is_bucket(key: str) -> bool:
 
 
 def parse_bucket(key: str) -> tuple[str, int, str, float]:
-    """(agreement_id, partition, granularity, start) of a bucket key."""
-    _, agreement_id, partition, granularity, start = key.split("|")
+    """(agreement_id, partition, granularity, start) of a bucket key (totals or slice)."""
+    _, agreement_id, partition, granularity, start = key.split("|")[:5]
     return agreement_id, int(partition), granularity, float(start)
+
+
+def bucket_slice(key: str) -> str:
+    """The slice `dimension=value` of a bucket key; "" for the totals."""
+    parts = key.split("|")
+    return parts[5] if len(parts) > 5 else ""
 
 
 def parse_position(key: str) -> tuple[str, int]:

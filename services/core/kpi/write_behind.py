@@ -15,7 +15,7 @@ from typing import Any
 
 _DELETED: Any = object()
 # Rank of a row kind in the write order, by key prefix (services/core/kpi/keys.py).
-_RANK = {"b": 0, "e": 1, "w": 2, "s": 2}
+_RANK = {"b": 0, "v": 0, "e": 1, "w": 2, "s": 2}
 _DELETE_RANK = 3
 
 
