@@ -1,5 +1,6 @@
 """Every number of a generated month's JSON report equals what the KPI API returns for the
-same agreement and period (this month, last month, each month of the trend, each day)."""
+same agreement and period (this month, last month, each month of the trend, each day, each
+slice of the breakdowns: `?period=...&by=<dimension>`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fastapi import FastAPI
 
 from services.api.deps import Runtime
 from services.core.kpi.aggregate import Aggregate
+from services.core.reports.breakdowns import DIMENSIONS, SliceFigure, ranked
 from services.core.reports.build import build_report
 from services.core.reports.fetch import day_as_of, fetch_inputs
 from tests.auth import admin_client
@@ -24,8 +26,15 @@ KPIS = f"/v1/agreements/{AGREEMENT}/kpis"
 
 def memory_reader() -> MemoryReader:
     rows = bucket_rows()
-    buckets = [(r.granularity, r.bucket_start, Aggregate.from_dict(r.data)) for r in rows]
-    return MemoryReader({AGREEMENT: STREAM_TIME}, {AGREEMENT: buckets})
+    buckets = [
+        (r.granularity, r.bucket_start, Aggregate.from_dict(r.data)) for r in rows if not r.slice
+    ]
+    slices = [
+        (*r.slice.split("=", 1), r.granularity, r.bucket_start, Aggregate.from_dict(r.data))
+        for r in rows
+        if r.slice
+    ]
+    return MemoryReader({AGREEMENT: STREAM_TIME}, {AGREEMENT: buckets}, {AGREEMENT: slices})
 
 
 @pytest.fixture
@@ -89,3 +98,36 @@ async def test_every_number_of_the_report_is_the_kpi_apis(
             day = datetime.fromisoformat(point["day"]).date()
             as_of = datetime.fromtimestamp(day_as_of(day, agreement), UTC).isoformat()
             assert pair(point) == pair((await figures("as_of", as_of))[trend["kpi"]]), day
+
+
+async def test_every_slice_of_the_breakdowns_is_the_kpi_apis_by_dimension(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    report = await report_json(app)
+    targets = {t["target_id"]: t for t in report["targets"]}
+    by_dimension = {
+        d: (await client.get(KPIS, params={"period": PERIOD, "by": d})).json()["windows"][PERIOD]
+        for d in DIMENSIONS
+    }
+
+    assert {b["dimension"] for b in report["breakdowns"]} == set(DIMENSIONS)  # never agent
+    assert len(report["breakdowns"]) == len(targets) * len(DIMENSIONS)
+    shown = 0
+    for b in report["breakdowns"]:
+        assert b["available"], (b["target_id"], b["dimension"])
+        api = {
+            s["slice"]: pair(s["figures"][b["kpi"]])
+            for s in by_dimension[b["dimension"]]["slices"]
+            if s["figures"][b["kpi"]]["n"] > 0
+        }
+        assert {s["key"]: pair(s) for s in b["slices"]} == api, (b["kpi"], b["dimension"])
+        target = targets[b["target_id"]]
+        want = ranked(
+            b["dimension"],
+            [SliceFigure(k, v, n) for k, (v, n) in api.items()],
+            target["target"],
+            target["direction"],
+        )
+        assert [s["key"] for s in b["slices"]] == [s.key for s in want]  # costliest first
+        shown += len(b["slices"])
+    assert shown > 0, "the generated month has slices"

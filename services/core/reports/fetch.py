@@ -17,11 +17,12 @@ from datetime import date, datetime
 from services.core.agreement_model import Agreement
 from services.core.db.kpi_reader import Bucket, KpiReader, agreement_kpis
 from services.core.kpi.windows import period_bounds
-from services.core.reports.breakdowns import DIMENSIONS, NoSlices, SliceFigure, SliceProvider
+from services.core.reports.breakdowns import DIMENSIONS, SliceFigure, SliceProvider
 from services.core.reports.build import month_targets
 from services.core.reports.inputs import Figures, ReportInputs
 from services.core.reports.model import FreeText, ReportState
 from services.core.reports.periods import day_end, days_of, history_months
+from services.core.reports.slice_source import slice_provider
 
 DAY_WINDOW = "24h"
 # (agreement id, since, until) -> events per outcome: `functools.partial(read_counts, session)`.
@@ -98,7 +99,8 @@ async def fetch_inputs(
     counts: CountsReader | None = None,
 ) -> ReportInputs:
     """Everything `build_report` needs for `agreement` and `period`, read at the stream time;
-    the data-quality counts only when `counts` is given."""
+    the data-quality counts only when `counts` is given. Slices come from `provider`, by
+    default from `reader` as the KPI API's `by=` reads them (`slice_source.py`)."""
     params = agreement.measurement_params()
     stream_time = await reader.stream_time(agreement.agreement_id)
     months = history_months(period, agreement.term.effective_from)
@@ -115,7 +117,9 @@ async def fetch_inputs(
         stream_time=stream_time,
         monthly=monthly,
         daily=daily,
-        slices=await slices_of(provider or NoSlices(), agreement, period),
+        slices=await slices_of(
+            provider or slice_provider(reader, params, stream_time), agreement, period
+        ),
         free_text=free_text or FreeText(),
         version=version,
         state=state,
