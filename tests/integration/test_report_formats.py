@@ -2,7 +2,8 @@
 
 HTML: headless Chromium loads the page with no console error and no request other than
 the page itself, and a screenshot is saved. PDF: pdftoppm renders every page (none blank)
-and pdftotext finds the Chinese section titles and data-quality findings in the zh-CN version.
+and pdftotext finds the Chinese section titles, data-quality findings and breakdown tables
+(slices by priority, channel, queue and team, never agent) in the zh-CN version.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from tests.report_scenario import DEMO_AGREEMENTS, PERIOD
 
 SECTIONS_ZH = ["KPI 达成情况", "趋势", "细分分析", "问题与分析", "改进措施", "下一步计划"]
 DATA_QUALITY_ZH = ["本月事件共", "重复事件", "迟到事件"]
+# Table headings "<KPI> · <dimension>" and translated slice values of the generated month.
+BREAKDOWNS_ZH = ["· 优先级", "· 渠道", "· 队列", "· 团队", "紧急", "电子邮件", "未分配"]
 
 
 async def month_counts(agreement_id: str, since: float, until: float) -> Mapping[str, int]:
@@ -58,6 +61,10 @@ async def test_the_html_report_loads_in_chromium_without_errors_or_requests(
     image = Image.open(tmp_path / f"report-{language}.png")
     assert image.size[0] > 600
     assert image.convert("L").getextrema()[0] < 128  # something dark was drawn
+    breakdowns = page.read_text(encoding="utf-8").split('id="breakdowns"')[1].split("</section>")[0]
+    assert breakdowns.count("<table>") >= 4  # one per dimension of a ticket and a call target
+    assert "not available" not in breakdowns
+    assert "A1" not in breakdowns  # the generated agents: never shown
 
 
 @pytest.fixture
@@ -80,7 +87,7 @@ def test_the_pdf_has_pages_that_are_not_blank_and_chinese_titles(
     assert len(pages) >= 6
     for png in pages:
         assert Image.open(png).convert("L").getextrema()[0] < 128, png.name
-    for title in SECTIONS_ZH + DATA_QUALITY_ZH:
+    for title in SECTIONS_ZH + DATA_QUALITY_ZH + BREAKDOWNS_ZH:
         assert title in text.stdout, title
     assert "A4" in info
     assert "CJK" in fonts

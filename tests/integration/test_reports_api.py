@@ -178,3 +178,27 @@ async def test_the_reports_data_quality_is_what_the_data_quality_route_returns(
     again = (await admin.get(f"/v1/agreements/{agreement_id}/data-quality?period=2026-10")).json()
     assert issued == {"counts": again["counts"], "not_counted": again["not_counted"]}
     assert issued["counts"]["late"] == 17
+
+
+async def test_draft_and_issued_report_break_down_as_the_kpi_routes_by_dimension(
+    api: tuple[FastAPI, httpx.AsyncClient, MemoryKeys], agreement_id: str
+) -> None:
+    _, admin, _ = api
+    base = f"/v1/agreements/{agreement_id}/reports"
+    kpis = f"/v1/agreements/{agreement_id}/kpis"
+    draft = (await admin.get(f"{base}/2026-10")).json()
+    assert (await admin.post(f"{base}/2026-10/issue")).status_code == 201
+    issued = (await admin.get(f"{base}/2026-10?version=1")).json()
+
+    assert issued["breakdowns"] == draft["breakdowns"]
+    assert {b["dimension"] for b in draft["breakdowns"]} == {"priority", "channel", "queue", "team"}
+    for b in draft["breakdowns"]:
+        by = (await admin.get(kpis, params={"period": "2026-10", "by": b["dimension"]})).json()
+        api_slices = {
+            s["slice"]: (s["figures"][b["kpi"]]["value"], s["figures"][b["kpi"]]["n"])
+            for s in by["windows"]["2026-10"]["slices"]
+            if s["figures"][b["kpi"]]["n"] > 0
+        }
+        assert b["available"]
+        assert {s["key"]: (s["value"], s["n"]) for s in b["slices"]} == api_slices, b["kpi"]
+    assert any(b["slices"] for b in draft["breakdowns"])

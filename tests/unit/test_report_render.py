@@ -12,6 +12,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from services.core.reports.breakdowns import SliceFigure
 from services.core.reports.build import build_report
 from services.core.reports.model import FreeText
 from services.core.reports.render import charts
@@ -89,9 +90,34 @@ def test_the_page_is_self_contained_and_texts_come_from_the_catalogue() -> None:
         assert page.count("<svg") == 2 * len(report.trends)
     for title in SECTIONS_ZH:
         assert title in zh
-    assert "按优先级、渠道、队列和团队的细分数据暂不可用" in zh
-    assert "Breakdowns by priority, channel, queue and team are not available yet." in en
+    assert "本报告没有按优先级、渠道、队列和团队的细分数据" in zh
+    assert (
+        "Breakdowns by priority, channel, queue and team are not available for this report." in en
+    )
     assert '<html lang="zh-CN">' in zh
+
+
+def test_breakdown_tables_list_slices_costliest_first_with_known_values_translated() -> None:
+    figures = [
+        SliceFigure("low", 0.95, 1200),
+        SliceFigure("urgent", 0.7, 50),
+        SliceFigure("unassigned", 0.8, 3),
+    ]
+    report = build_report(inputs(slices={("csat", "priority"): figures}))
+    zh, en = (
+        render_html(report, lang).split('<section id="breakdowns">')[1].split("</section>")[0]
+        for lang in ("zh-CN", "en")
+    )
+
+    rows = re.findall(
+        r"<tr><td>([^<]*)</td><td class=\"num\">[^<]*</td><td class=\"num\">([^<]*)</td>", en
+    )
+    assert rows == [("urgent", "50"), ("unassigned", "3"), ("low", "1,200")]
+    assert "cost the most against the target first" in en
+    assert "not available" not in en
+    zh_rows = re.findall(r"<tr><td>([^<]*)</td><td class=\"num\">[^<]*</td>", zh)
+    assert zh_rows == ["紧急", "未分配", "低"]
+    assert "优先级" in zh
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

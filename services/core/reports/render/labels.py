@@ -61,6 +61,23 @@ DIMENSIONS = {
     "queue": N_("queue"),
     "team": N_("team"),
 }
+# Slice values that are the same everywhere; queue and team names are the agreement's own.
+SLICE_VALUES = {
+    "priority": {
+        "low": N_("low"),
+        "normal": N_("normal"),
+        "high": N_("high"),
+        "urgent": N_("urgent"),
+    },
+    "channel": {
+        "email": N_("e-mail"),
+        "chat": N_("chat"),
+        "web": N_("web"),
+        "phone": N_("phone"),
+        "social": N_("social media"),
+    },
+}
+RESERVED_SLICES = {"none": N_("none"), "other": N_("other"), "unassigned": N_("unassigned")}
 DIRECTIONS = {"at_most": N_("at most"), "at_least": N_("at least")}
 FINDINGS = {
     "target_breached": N_(

@@ -30,6 +30,10 @@ class View:
     def kpi(self, name: str) -> str:
         return self._(labels.KPI_NAMES[name])
 
+    def slice_key(self, dimension: str, key: str) -> str:
+        names = {**labels.SLICE_VALUES.get(dimension, {}), **labels.RESERVED_SLICES}
+        return self._(names[key]) if key in names else key
+
     def figure(self, value: Value, kind: str) -> dict[str, str]:
         return {"value": self.f.value(value.value, kind), "n": self.f.number(value.n, "#,##0")}
 
@@ -144,12 +148,16 @@ def report_context(report: Report, formats: Formats) -> dict[str, Any]:
                 "kpi": v.kpi(b.kpi),
                 "dimension": _(labels.DIMENSIONS[b.dimension]),
                 "slices": [
-                    {"key": s.key, "value": f.value(s.value, value_kind(b.kpi)), "n": str(s.n)}
+                    {
+                        "key": v.slice_key(b.dimension, s.key),
+                        "value": f.value(s.value, value_kind(b.kpi)),
+                        "n": f.number(s.n, "#,##0"),
+                    }
                     for s in b.slices
                 ],
             }
             for b in report.breakdowns
-            if b.available
+            if b.available and b.slices  # e.g. CSAT: surveys have no dimension
         ],
         "findings": [{"text": v.finding(x), "severity": x.severity} for x in report.findings],
         "free": report.free_text,
