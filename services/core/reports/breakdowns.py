@@ -1,9 +1,9 @@
 """Breakdowns: the slices of a KPI for one dimension in one period, ranked by cost.
 
-The per-slice figures (issue 12) do not exist yet. The report asks a `SliceProvider`; the
-only provider today, `NoSlices`, answers None ("not available") for every request, and the
-report says so in its breakdowns section. A later provider only has to implement
-`slices`: ranking and rendering are already here.
+The report asks a `SliceProvider` for the figures of each slice: `slice_source.KpiSlices`
+reads them as the KPI API's `by=` does; `NoSlices` answers None ("not available") for a
+reader without slices, and the report says so in its breakdowns section. Dimensions are
+those of docs/kpis.md but `agent`: per-agent figures are personal data (docs/reports.md).
 
 Cost (docs/reports.md): how many items a slice puts on the wrong side of the target,
 `n * (target - value)` for `at_least` targets and `n * (value - target) / target` items'
@@ -40,7 +40,7 @@ class SliceProvider(Protocol):
 
 
 class NoSlices:
-    """The provider until per-slice figures exist: nothing is available."""
+    """The provider for a reader without slices: nothing is available."""
 
     async def slices(
         self, agreement_id: str, kpi: str, dimension: str, period: str
