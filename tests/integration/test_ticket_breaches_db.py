@@ -114,3 +114,19 @@ async def test_top_breaches_reads_a_months_worst_by_overrun(
     ]
     assert [r.ticket_id for r in top[3:]] == [f"t{n}" for n in range(23, 6, -1)]
     assert top[0].overrun_seconds == 99_999 - 3600.0
+
+
+async def test_retention_deletes_breaches_attributed_before_an_instant(
+    db_session: AsyncSession, agreement_id: str
+) -> None:
+    old, new = (
+        Breach("frt", OCT, 7200.0, 3600.0, "low"),
+        Breach("frt", NOV - 1, 7200.0, 3600.0, "low"),
+    )
+    await repo.replace_ticket_breaches(
+        db_session, [(agreement_id, "old", [old]), (agreement_id, "new", [new])]
+    )
+    await db_session.commit()
+    assert await repo.delete_breaches_before(db_session, OCT + 1) >= 1
+    await db_session.commit()
+    assert [r.ticket_id for r in await saved(db_session, agreement_id)] == ["new"]

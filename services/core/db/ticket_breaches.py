@@ -114,3 +114,11 @@ def _row(r: TicketBreachRecord) -> BreachRow:
         r.overrun_seconds,
         r.priority,
     )
+
+
+async def delete_breaches_before(session: AsyncSession, instant: float) -> int:
+    """Forget breaches attributed before `instant` (retention); returns how many went."""
+    result = await session.execute(
+        delete(TicketBreachRecord).where(TicketBreachRecord.attributed_at < to_datetime(instant))
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
