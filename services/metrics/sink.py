@@ -1,4 +1,5 @@
-"""Saving the worker's state to PostgreSQL: changed buckets, stream positions, open tickets.
+"""Saving the worker's state to PostgreSQL: changed buckets, stream positions, open tickets,
+and breached tickets.
 
 The state tables are the truth; PostgreSQL holds a copy the API can merge across
 partitions. Each flush writes the rows changed since the last one, for the partitions this
@@ -22,6 +23,7 @@ from services.core.db.open_tickets import (
     upsert_open_tickets,
 )
 from services.core.db.repository import BucketRow, upsert_buckets, upsert_stream_positions
+from services.core.db.ticket_breaches import replace_ticket_breaches
 from services.core.kpi import keys
 from services.core.kpi.engine import Engine
 from services.core.kpi.open_tickets import open_ticket_view
@@ -111,12 +113,14 @@ async def flush(
     saved_versions = {key: _version(engine, key) for key in dirty}
     buckets, positions = rows_to_save(engine, owned, dirty)
     open_tickets, closed_tickets = open_ticket_changes(engine, owned, dirty)
+    breached = engine.ticket_breaches(owned, dirty)
     try:
         async with sessions() as session, session.begin():
             await upsert_buckets(session, buckets)
             await upsert_stream_positions(session, positions)
             await upsert_open_tickets(session, open_tickets)
             await delete_open_tickets(session, closed_tickets)
+            await replace_ticket_breaches(session, breached)
     except Exception:
         instruments.flush_failures.inc()
         instruments.progress.flush_done(False, time.time())

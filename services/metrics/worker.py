@@ -17,6 +17,7 @@ from services.core.agreements import MeasurementParams
 from services.core.db.kpi_reader import SqlKpiReader, agreement_kpis
 from services.core.db.repository import delete_snapshots_before, write_snapshots
 from services.core.db.session import make_engine, make_sessionmaker
+from services.core.db.ticket_breaches import delete_breaches_before
 from services.core.kafka_admin import ensure_topics, event_topics
 from services.core.kpi.engine import Engine
 from services.core.kpi.retention import Retention
@@ -134,6 +135,8 @@ def build_worker(
                     await write_snapshots(session, params.agreement_id, results, taken_at)
                 retention_seconds = metrics.snapshot_retention_days * 86_400
                 await delete_snapshots_before(session, taken_at - retention_seconds)
+                # Breached tickets share the snapshots' retention (docs/reports.md).
+                await delete_breaches_before(session, taken_at - retention_seconds)
         except Exception:
             worker.instruments.flush_failures.inc()
             log.exception(

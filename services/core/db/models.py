@@ -186,6 +186,33 @@ class OpenTicketRecord(Base):
     )
 
 
+class TicketBreachRecord(Base):
+    """A ticket's first response or resolution cycle over its target (docs/reports.md).
+
+    Keyed by the cycle's attribution instant (the reply or the resolution): the worker
+    replaces a ticket's rows as its breaches change, so replays and takeovers are harmless.
+    """
+
+    __tablename__ = "ticket_breaches"
+    __table_args__ = (
+        CheckConstraint("kpi IN ('frt', 'resolution')", name="kpi"),
+        # The report reads an agreement's breaches attributed to its month.
+        Index(None, "agreement_id", "attributed_at"),
+    )
+
+    agreement_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    kpi: Mapped[str] = mapped_column(Text, primary_key=True)
+    attributed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    measured_seconds: Mapped[float] = mapped_column(Double, nullable=False)
+    target_seconds: Mapped[float] = mapped_column(Double, nullable=False)
+    overrun_seconds: Mapped[float] = mapped_column(Double, nullable=False)
+    priority: Mapped[str] = mapped_column(Text, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
 API_KEY_ROLES = ("admin", "publisher", "viewer")  # services/core/security.py `Role`
 
 

@@ -29,8 +29,9 @@ from typing import Any
 
 from services.core.agreements import MeasurementParams
 from services.core.events import EventBase
-from services.core.kpi import keys
+from services.core.kpi import breaches, keys
 from services.core.kpi.aggregate import Aggregate
+from services.core.kpi.breaches import Breach
 from services.core.kpi.entities import (
     EntityEvent,
     compact,
@@ -142,12 +143,20 @@ class Engine:
         retract, add = fact_difference(old, new)
         changes = self._plan(params, partition, retract, add, watermark)
         expires = self.retention.entity_expiry(self.family, events, new, params)
+        breached = None
+        if self.family is Family.TICKETS:
+            # A legacy tombstone (saved before rows kept breaches) keeps none: its saved
+            # rows are left alone rather than replaced by a partial list.
+            current = _breaches_of(entity, params)
+            if current is not None:
+                priority = breaches.ticket_priority(events)
+                breached = breaches.updated(current, retract, add, priority, params)
         # Nothing above writes; nothing below raises on an event the contract accepts.
         self._apply(changes, partition, offset)
         if self.on_fact is not None:
             for fact in add:
                 self.on_fact(agreement_id, events, fact)
-        self._put_entity(ekey, agreement_id, partition, offset, events, new, expires)
+        self._put_entity(ekey, agreement_id, partition, offset, events, new, expires, breached)
         self._advance(event, partition, offset)
         return Outcome.ACCEPTED
 
@@ -164,13 +173,19 @@ class Engine:
         events: list[EntityEvent],
         facts: list[Fact] | None,
         expires: float,
+        breached: list[Breach] | None = None,
     ) -> None:
-        """Stage an entity row; a tombstone (`facts` None) keeps no facts: they are re-derived."""
+        """Stage an entity row; a tombstone (`facts` None) keeps no facts: they are re-derived.
+
+        A ticket row keeps its breaches (`br`, services/core/kpi/breaches.py), tombstones too.
+        """
         row: dict[str, Any] = {"p": partition, "o": offset, "a": agreement_id, "ev": events}
         if facts is None:
             row["tomb"] = True
         else:
             row["facts"] = [f.to_list() for f in facts]
+        if breached is not None:
+            row["br"] = [b.to_list() for b in breached]
         row["x"] = expires
         self._rows[ekey] = row
         heapq.heappush(self._expiry.setdefault((agreement_id, partition), []), (expires, ekey))
@@ -253,7 +268,9 @@ class Engine:
             del self._rows[key]
             return
         expires = self.retention.tombstone_expiry(events)
-        self._put_entity(key, agreement_id, row["p"], row["o"], kept, None, expires)
+        params = self.agreements.get(agreement_id)
+        breached = None if params is None else _breaches_of(row, params)
+        self._put_entity(key, agreement_id, row["p"], row["o"], kept, None, expires, breached)
 
     def release(self, saved: Iterable[str]) -> int:
         """Delete the expired rows among `saved` that the sink holds; returns how many went.
@@ -271,6 +288,33 @@ class Engine:
                     del self.store[key]
                     released += 1
         return released
+
+    def ticket_breaches(
+        self, owned: set[int], dirty: Iterable[str]
+    ) -> list[tuple[str, str, list[Breach]]]:
+        """(agreement id, ticket id, its breaches) of each dirty ticket row of `owned` partitions.
+
+        The whole current list per ticket: the sink replaces the ticket's saved breaches by
+        it, so a retraction deletes and a replay or a takeover rewrites the same rows.
+        Deleted rows are not listed: their breaches stay saved (docs/reports.md, retention).
+        """
+        found: list[tuple[str, str, list[Breach]]] = []
+        if self.family is not Family.TICKETS:
+            return found
+        for key in dirty:
+            row: Any = self.store.get(key)
+            if not keys.is_entity(key) or row is None or row.get("p") not in owned:
+                continue
+            agreement_id = row.get("a") or _agreement_of(key, self.agreements)
+            params = self.agreements.get(agreement_id)
+            if params is None:
+                continue
+            breached = _breaches_of(row, params)
+            if breached is None:
+                continue  # a tombstone saved before rows kept breaches: leave its rows be
+            ticket_id = key[len(keys.entity(agreement_id)) + 1 :]
+            found.append((agreement_id, ticket_id, breached))
+        return found
 
     def rebuild_index(self, partitions: set[int]) -> int:
         """After recovery: re-index expiry and mark every owned row dirty; returns rows seen."""
@@ -310,6 +354,19 @@ def _facts_of(
     if "facts" in entity:
         return [Fact.from_list(f) for f in entity["facts"]]
     return FACTS_OF[family](entity["ev"], params)
+
+
+def _breaches_of(entity: dict[str, Any] | None, params: MeasurementParams) -> list[Breach] | None:
+    """A ticket row's breaches: kept (`br`), derived from the facts of a row saved before
+    rows kept them, or None for such a tombstone (its re-derived facts are partial)."""
+    if entity is None:
+        return []
+    if "br" in entity:
+        return [Breach.from_list(b) for b in entity["br"]]
+    if "facts" not in entity:
+        return None
+    facts = [Fact.from_list(f) for f in entity["facts"]]
+    return breaches.derived(facts, breaches.ticket_priority(entity["ev"]), params)
 
 
 def _live(row: dict[str, Any] | None) -> Aggregate:

@@ -258,6 +258,36 @@ def ticket_items(events: Sequence[EventBase], params: MeasurementParams) -> Tick
     return items
 
 
+def breached_tickets(
+    events: Sequence[EventBase], params: MeasurementParams
+) -> list[tuple[str, str, float, float, float, str]]:
+    """(ticket id, "frt"/"resolution", instant, measured, target, priority) of every FRT and
+    resolution cycle over its target, per ticket from its whole history (docs/reports.md)."""
+    found = []
+    by_ticket: dict[str, list[EventBase]] = defaultdict(list)
+    for event in events:
+        if isinstance(event, TICKET_TYPES):
+            by_ticket[event.ticket_id].append(event)
+    for ticket_id, ticket_events in by_ticket.items():
+        items = ticket_items(ticket_events, params)
+        priority = next(
+            (
+                e.priority
+                for e in sorted(ticket_events, key=event_order)
+                if isinstance(e, TicketCreated)
+            ),
+            None,
+        )
+        if priority is None:
+            continue
+        for kpi, measured in (("frt", items.frt), ("resolution", items.resolution)):
+            for item in measured:
+                if not item.ok:
+                    target = _target_at(params, kpi, priority, item.t)
+                    found.append((ticket_id, kpi, item.t, item.value, target, priority.value))
+    return found
+
+
 def _measure_ticket(
     ticket_events: list[EventBase], params: MeasurementParams, items: TicketItems
 ) -> None:

@@ -16,6 +16,7 @@ from services.core.reports import findings, quality
 from services.core.reports.breakdowns import DIMENSIONS, ranked
 from services.core.reports.inputs import Figures, ReportInputs
 from services.core.reports.model import (
+    BreachedTicket,
     Breakdown,
     DayPoint,
     Header,
@@ -206,4 +207,23 @@ def build_report(inputs: ReportInputs) -> Report:
         measures=measures,
         next_steps=tuple(m for m in measures if m.status in ("planned", "in_progress")),
         free_text=inputs.free_text,
+        breached_tickets=breached_tickets(inputs),
+    )
+
+
+def breached_tickets(inputs: ReportInputs) -> tuple[BreachedTicket, ...] | None:
+    """The month's worst breached tickets, in the order read (largest overrun first)."""
+    if inputs.breaches is None:
+        return None
+    return tuple(
+        BreachedTicket(
+            ticket_id=b.ticket_id,
+            kpi="frt" if b.kpi == "frt" else "resolution",
+            priority=b.priority,
+            attributed_at=datetime.fromtimestamp(b.attributed_at, UTC),
+            measured_seconds=b.measured_seconds,
+            target_seconds=b.target_seconds,
+            overrun_seconds=b.overrun_seconds,
+        )
+        for b in inputs.breaches
     )

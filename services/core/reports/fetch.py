@@ -10,12 +10,13 @@ the function behind `GET /v1/agreements/{id}/data-quality`, over the same month 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from services.core.agreement_model import Agreement
 from services.core.db.kpi_reader import Bucket, KpiReader, agreement_kpis
+from services.core.db.ticket_breaches import BreachRow
 from services.core.kpi.windows import period_bounds
 from services.core.reports.breakdowns import DIMENSIONS, SliceFigure, SliceProvider
 from services.core.reports.build import month_targets
@@ -27,6 +28,8 @@ from services.core.reports.slice_source import slice_provider
 DAY_WINDOW = "24h"
 # (agreement id, since, until) -> events per outcome: `functools.partial(read_counts, session)`.
 CountsReader = Callable[[str, float, float], Awaitable[Mapping[str, int]]]
+# (agreement id, since, until) -> the worst breaches: `functools.partial(top_breaches, session)`.
+BreachReader = Callable[[str, float, float], Awaitable[Sequence[BreachRow]]]
 
 
 @dataclass
@@ -97,10 +100,12 @@ async def fetch_inputs(
     version: int = 0,
     state: ReportState = "preliminary",
     counts: CountsReader | None = None,
+    breaches: BreachReader | None = None,
 ) -> ReportInputs:
     """Everything `build_report` needs for `agreement` and `period`, read at the stream time;
-    the data-quality counts only when `counts` is given. Slices come from `provider`, by
-    default from `reader` as the KPI API's `by=` reads them (`slice_source.py`)."""
+    the data-quality counts only when `counts` is given, the breached tickets only when
+    `breaches` is. Slices come from `provider`, by default from `reader` as the KPI API's
+    `by=` reads them (`slice_source.py`)."""
     params = agreement.measurement_params()
     stream_time = await reader.stream_time(agreement.agreement_id)
     months = history_months(period, agreement.term.effective_from)
@@ -124,6 +129,7 @@ async def fetch_inputs(
         version=version,
         state=state,
         event_counts=None if counts is None else await _month_counts(counts, agreement, period),
+        breaches=None if breaches is None else await _month_breaches(breaches, agreement, period),
     )
 
 
@@ -133,3 +139,11 @@ async def _month_counts(
     # The data-quality route's bounds for `?period=`: the month in the agreement's zone.
     since, until = period_bounds(period, agreement.zone)
     return await counts(agreement.agreement_id, since, until)
+
+
+async def _month_breaches(
+    breaches: BreachReader, agreement: Agreement, period: str
+) -> Sequence[BreachRow]:
+    # Attributed to the month in the agreement's zone, like every figure of the report.
+    since, until = period_bounds(period, agreement.zone)
+    return await breaches(agreement.agreement_id, since, until)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from services.core.agreement_model import Agreement
+from services.core.db.ticket_breaches import BreachRow
 from services.core.kpi.figures import Figure
 from services.core.reports.breakdowns import SliceFigure
 from services.core.reports.model import FreeText, ReportState
@@ -36,3 +37,5 @@ class ReportInputs:
     event_counts: Mapping[str, int] | None = None
     version: int = 0
     state: ReportState = "preliminary"
+    # The month's worst breached tickets, as `top_breaches` reads them (None: not read).
+    breaches: Sequence[BreachRow] | None = None

@@ -21,7 +21,14 @@ from zoneinfo import ZoneInfo
 from services.core.reports.model import Report, ReportState
 from services.core.reports.periods import bounds_utc
 
-FIGURE_SECTIONS = ("targets", "other_kpis", "trends", "breakdowns", "data_quality")
+FIGURE_SECTIONS = (
+    "targets",
+    "other_kpis",
+    "trends",
+    "breakdowns",
+    "data_quality",
+    "breached_tickets",
+)
 
 
 def closes_at(period: str, zone: ZoneInfo, lateness_seconds: float) -> datetime:
@@ -65,6 +72,8 @@ class Change:
 
 
 def _key(item: Any, index: int) -> str:
+    if isinstance(item, dict) and "ticket_id" in item:  # a breached ticket: one per cycle
+        return f"{item['ticket_id']}/{item['kpi']}@{item['attributed_at']}"
     if isinstance(item, dict):
         for name in ("target_id", "kpi", "day", "period", "key"):
             if name in item:

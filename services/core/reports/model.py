@@ -138,6 +138,18 @@ class DataQuality(_Frozen):
     not_counted: int = Field(description="Every outcome but `accepted`.")
 
 
+class BreachedTicket(_Frozen):
+    """A ticket whose first response or one resolution cycle went over its target."""
+
+    ticket_id: str
+    kpi: Literal["frt", "resolution"]
+    priority: str
+    attributed_at: datetime = Field(description="The reply or resolution: names the cycle.")
+    measured_seconds: float
+    target_seconds: float
+    overrun_seconds: float = Field(description="Measured less target, in seconds.")
+
+
 class MeasureRow(_Frozen):
     measure_id: str
     kind: MeasureKind
@@ -175,3 +187,7 @@ class Report(_Frozen):
     measures: tuple[MeasureRow, ...]
     next_steps: tuple[MeasureRow, ...]
     free_text: FreeText
+    breached_tickets: tuple[BreachedTicket, ...] | None = Field(
+        default=None,
+        description="The month's top 20 by overrun; None: not read (versions issued before).",
+    )

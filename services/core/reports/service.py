@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.core.agreement_model import Agreement
 from services.core.db.event_counts import read_counts
 from services.core.db.kpi_reader import KpiReader
+from services.core.db.ticket_breaches import top_breaches
 from services.core.reports import lifecycle, store
 from services.core.reports.breakdowns import SliceProvider
 from services.core.reports.build import build_report
@@ -44,6 +45,7 @@ async def preview(
         free_text=free_text,
         state=state,
         counts=partial(read_counts, session),
+        breaches=partial(top_breaches, session),
     )
     return build_report(inputs)
 

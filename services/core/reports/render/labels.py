@@ -115,3 +115,9 @@ FINDINGS = {
         "missing from the figures."
     ),
 }
+
+# The clock a breached ticket went over (model `BreachedTicket.kpi`).
+BREACH_KPIS = {
+    "frt": N_("First response"),
+    "resolution": N_("Resolution"),
+}

@@ -11,7 +11,14 @@ from typing import Any
 from markupsafe import Markup
 
 from services.core.reports.build import value_kind
-from services.core.reports.model import Finding, MeasureRow, Report, Trend, Value
+from services.core.reports.model import (
+    BreachedTicket,
+    Finding,
+    MeasureRow,
+    Report,
+    Trend,
+    Value,
+)
 from services.core.reports.render import labels
 from services.core.reports.render.charts import Series, line_chart
 from services.core.reports.render.i18n import NO_VALUE, Formats
@@ -91,6 +98,17 @@ class View:
             "month_note": m.month_note,
         }
 
+    def breach(self, b: BreachedTicket) -> dict[str, str]:
+        return {
+            "ticket": b.ticket_id,
+            "kpi": self._(labels.BREACH_KPIS[b.kpi]),
+            "priority": b.priority,
+            "at": self.f.instant(b.attributed_at),
+            "measured": self.f.duration(b.measured_seconds),
+            "target": self.f.duration(b.target_seconds),
+            "overrun": self.f.duration(b.overrun_seconds),
+        }
+
 
 def report_context(report: Report, formats: Formats) -> dict[str, Any]:
     """Everything the template shows, formatted for `formats`' language."""
@@ -161,6 +179,8 @@ def report_context(report: Report, formats: Formats) -> dict[str, Any]:
         ],
         "findings": [{"text": v.finding(x), "severity": x.severity} for x in report.findings],
         "free": report.free_text,
+        "breached_read": report.breached_tickets is not None,
+        "breached": [v.breach(b) for b in report.breached_tickets or ()],
         "measures": [v.measure(m) for m in report.measures],
         "next_steps": [v.measure(m) for m in report.next_steps],
     }
