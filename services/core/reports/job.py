@@ -38,10 +38,15 @@ SPARSE_GAP_SECONDS = 2 * 3600.0  # a partition of a slow demo stream may wait th
 async def _progress(
     sessions: async_sessionmaker[AsyncSession], readers: ReaderFactory, agreement: Agreement
 ) -> tuple[float, int]:
-    """(the slowest ticket/call partition's latest event time, last month's ticket count)."""
+    """(the agreement's latest ticket/call event time, last month's ticket count).
+
+    The newest partition, not the slowest: stream positions are kept per agreement and
+    partition, and a partition that one agreement's few customers never reach stays behind
+    for good. Each partition is read in order, so with the counts standing still the newest
+    position is enough to tell that the history was read."""
     async with sessions() as session:
-        slowest = await session.scalar(
-            select(func.min(StreamPosition.latest_event_at)).where(
+        newest = await session.scalar(
+            select(func.max(StreamPosition.latest_event_at)).where(
                 StreamPosition.agreement_id == agreement.agreement_id,
                 StreamPosition.family.in_(("tickets", "calls")),
             )
@@ -51,7 +56,7 @@ async def _progress(
         kpis = await agreement_kpis(reader, agreement.measurement_params(), period=period)
     figures = kpis.windows.get(period)
     count = 0 if figures is None else figures.figures["tickets_created"].n
-    return (0.0 if slowest is None else slowest.timestamp()), count
+    return (0.0 if newest is None else newest.timestamp()), count
 
 
 async def wait_until_counted(
@@ -61,8 +66,8 @@ async def wait_until_counted(
     until: float,
     seconds: float,
 ) -> bool:
-    """True once every ticket and call partition has reached `until` (less a sparse
-    partition's gap, `SPARSE_GAP_SECONDS`) and last month's ticket counts stand still."""
+    """True once every agreement's ticket and call stream has reached `until` (less
+    `SPARSE_GAP_SECONDS`) and last month's ticket counts stand still between two polls."""
     deadline = time.monotonic() + seconds
     previous = None
     while time.monotonic() < deadline:
