@@ -184,9 +184,12 @@ def build_report(inputs: ReportInputs) -> Report:
     trends = tuple(trend(t, inputs) for t in targets)
     directions = {t.target_id: t.direction for t in targets}
     data_quality = quality.data_quality(inputs.event_counts)
+    sliced = breakdowns(targets, inputs)
+    goals = {t.target_id: t.target for t in targets}
     derived = [
         *findings.target_findings(rows),
         *(findings.worst_day(tr, directions[tr.target_id]) for tr in trends),
+        *(findings.worst_slice(b, goals[b.target_id], value_kind(b.kpi)) for b in sliced),
         findings.fcr_provisional(this),
         *quality.quality_findings(data_quality),
     ]
@@ -201,7 +204,7 @@ def build_report(inputs: ReportInputs) -> Report:
         targets=rows,
         other_kpis=others,
         trends=trends,
-        breakdowns=breakdowns(targets, inputs),
+        breakdowns=sliced,
         findings=findings.ordered(derived),
         data_quality=data_quality,
         measures=measures,

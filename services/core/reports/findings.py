@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from services.core.kpi.figures import Figure
-from services.core.reports.model import Finding, TargetRow, Trend
+from services.core.reports.model import Breakdown, Finding, TargetRow, Trend, ValueKind
 from services.core.sla import classify
 
 _SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
@@ -51,6 +51,29 @@ def worst_day(trend: Trend, direction: str) -> Finding | None:
         kpi=trend.kpi,
         kind=trend.kind,
         values={"day": day.day.isoformat(), "value": day.value, "n": day.n, "target": trend.target},
+    )
+
+
+def worst_slice(breakdown: Breakdown, target: float, kind: ValueKind) -> Finding | None:
+    """The slice of a dimension that costs the most against its target (docs/reports.md,
+    "Breakdowns"), when it costs anything: where the target is missed, and by whom."""
+    costly = [s for s in breakdown.slices if s.cost > 0 and s.value is not None]
+    if not costly:
+        return None
+    worst = costly[0]  # the slices are ranked costliest first
+    return Finding(
+        code="worst_slice",
+        severity="low",
+        target_id=breakdown.target_id,
+        kpi=breakdown.kpi,
+        kind=kind,
+        values={
+            "dimension": breakdown.dimension,
+            "slice": worst.key,
+            "value": worst.value,
+            "n": worst.n,
+            "target": target,
+        },
     )
 
 

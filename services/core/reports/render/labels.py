@@ -90,6 +90,10 @@ FINDINGS = {
     "worst_day": N_(
         "The worst day for {kpi} was {day}: {value} against a target of {target} (n = {n})."
     ),
+    "worst_slice": N_(
+        "By {dimension}, {slice} costs the most against the target for {kpi}: {value} against"
+        " a target of {target} (n = {n})."
+    ),
     "fcr_provisional": N_(
         "{share} of this month's first-contact credits ({provisional}) are still provisional:"
         " a repeat contact within the horizon may withdraw them."

@@ -61,6 +61,10 @@ class View:
             values["provisional"] = self.f.number(float(values["provisional"] or 0), "#,##0")
         if "day" in values:
             values["day"] = self.f.day(date.fromisoformat(str(values["day"])))
+        if "slice" in values:
+            dimension = str(values["dimension"])
+            values["slice"] = self.slice_key(dimension, str(values["slice"]))
+            values["dimension"] = self._(labels.DIMENSIONS[dimension])
         if finding.kpi is not None:
             values["kpi"] = self.kpi(finding.kpi)
         return self._(labels.FINDINGS[finding.code]).format(**values)
