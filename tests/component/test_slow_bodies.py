@@ -61,13 +61,25 @@ async def slow_sender(port: int) -> tuple[bytes, float]:
             await writer.drain()
 
     dripping = asyncio.create_task(trickle())
+    answer = b""
     try:
-        answer = await reader.read()  # until the server closes
+        while chunk := await _read_some(reader):
+            answer += chunk
+            dripping.cancel()  # answered: bytes sent now would only make the close a reset
     finally:
         dripping.cancel()
         await asyncio.gather(dripping, return_exceptions=True)
         writer.close()
     return answer, time.monotonic() - started
+
+
+async def _read_some(reader: asyncio.StreamReader) -> bytes:
+    """The next bytes, or b"" once the server closed. A server closing on unread input
+    resets the connection (RST) rather than ending it: what arrived before still counts."""
+    try:
+        return await reader.read(65536)
+    except ConnectionResetError:
+        return b""
 
 
 async def test_slow_bodies_get_408_and_are_closed_while_others_are_served(
