@@ -3,8 +3,8 @@
 Loads the hour buckets of the `days` before the measure's `actual_start` (midnight in the
 agreement's zone, floored to the UTC hour the buckets use) and of the same length after it,
 merges each period as the KPI API merges a window, and hands both to the pure statistics of
-services/core/kpi/effect.py. Hour buckets are kept `hour_bucket_seconds` (31 days by
-default, services/core/kpi/retention.py): an older period reads as empty, i.e. "too few data".
+services/core/kpi/effect.py. Hour buckets stay in PostgreSQL after the worker lets go of them
+(services/core/kpi/retention.py only bounds its memory), so any past period can be read.
 """
 
 from __future__ import annotations
