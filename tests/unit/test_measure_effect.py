@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import statistics
 from datetime import UTC, date, datetime
 
 import pytest
@@ -13,8 +14,10 @@ from services.core.agreements import MeasurementParams
 from services.core.db.kpi_reader import Bucket
 from services.core.db.measure_effect import measure_effect
 from services.core.kpi.aggregate import Aggregate
-from services.core.kpi.effect import NOT_PROOF_OF_CAUSE, effect, newcombe, wilson
+from services.core.kpi.effect import NOT_PROOF_OF_CAUSE, bootstrap, effect, newcombe, wilson
 from services.core.kpi.facts import Fact, FactKind
+from services.core.kpi.poisson import poisson
+from services.core.kpi.sketch import Sketch
 
 HOUR = 3600
 AHT_DROP_START = date(2026, 11, 16)  # mid Q4; the control starts mid Q3, where nothing changed
@@ -185,3 +188,25 @@ def test_the_bootstrap_is_reproducible() -> None:
     first = effect("aht_p90_seconds", before, after, resamples=300)
     assert first == effect("aht_p90_seconds", before, after, resamples=300)
     assert first.direction == "worse"
+
+
+def test_poisson_variates_have_the_right_mean_and_variance() -> None:
+    rng = random.Random(3)
+    for lam in (0.5, 4.0, 25.0, 800.0):
+        draws = [poisson(lam, rng) for _ in range(20000)]
+        assert statistics.fmean(draws) == pytest.approx(lam, rel=0.03)
+        assert statistics.variance(draws) == pytest.approx(lam, rel=0.06)
+
+
+def test_the_bootstrap_interval_of_a_mean_matches_the_normal_theory_width() -> None:
+    rng = random.Random(5)
+    before, after = Sketch(), Sketch()
+    values: dict[str, list[float]] = {"before": [], "after": []}
+    for name, sketch in (("before", before), ("after", after)):
+        for _ in range(2000):
+            value = max(1.0, rng.gauss(300.0, 90.0))
+            values[name].append(value)
+            sketch.add(value)
+    lo, hi = bootstrap(before, after, None)
+    se = math.sqrt(sum(statistics.variance(v) / len(v) for v in values.values()))
+    assert hi - lo == pytest.approx(2 * 1.96 * se, rel=0.12)
