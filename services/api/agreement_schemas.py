@@ -75,6 +75,7 @@ AGREEMENT_EXAMPLE: dict[str, Any] = {
             "planned_end": "2026-04-30",
             "status": "in_progress",
             "actual_start": "2026-02-09",
+            "kpis": ["resolution_mean_seconds", "fcr_tickets_rate"],
         }
     ],
 }

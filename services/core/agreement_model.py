@@ -28,6 +28,7 @@ from services.core.agreement_term import AgreementStatus, Term, agreement_status
 from services.core.agreements import MeasurementParams
 from services.core.calendar_model import TOPIC_KEY_PREFIX
 from services.core.events import Identifier
+from services.core.kpi.figures import FIGURE_NAMES
 
 Text = Annotated[str, Field(min_length=1, max_length=500)]
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
@@ -73,6 +74,20 @@ class ImprovementMeasure(_Frozen):
     actual_end: date | None = None
     status: MeasureStatus = "planned"
     notes: Annotated[str, Field(max_length=5000)] = ""
+    kpis: tuple[str, ...] = Field(
+        default=(),
+        max_length=len(FIGURE_NAMES),
+        description="Figures of docs/kpis.md the measure should move; their before/after "
+        "comparison: GET .../measures/{measure_id}/effect.",
+    )
+
+    @field_validator("kpis")
+    @classmethod
+    def _known_kpis(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - set(FIGURE_NAMES))
+        if unknown:
+            raise ValueError(f"unknown kpis {unknown}; known: {', '.join(FIGURE_NAMES)}")
+        return tuple(dict.fromkeys(value))  # order kept, repeats dropped
 
     @model_validator(mode="after")
     def _dates(self) -> ImprovementMeasure:

@@ -87,6 +87,7 @@ def measure(**changes: Any) -> dict[str, Any]:
         ),
         ({"measures": [measure(actual_end="2026-02-01")]}, "actual_end needs actual_start"),
         ({"measures": [measure(), measure()]}, "measure ids must be unique"),
+        ({"measures": [measure(kpis=["aht_mean_seconds", "aht_speed"])]}, "unknown kpis"),
         ({"client": ""}, "at least 1 character"),
         ({"timezone": "Mars/Olympus"}, "unknown time zone"),
         ({"sla": "gold"}, "Extra inputs are not permitted"),

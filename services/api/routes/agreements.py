@@ -20,7 +20,7 @@ from services.api.agreement_schemas import (
 )
 from services.api.deps import CatalogDep, SessionDep
 from services.api.problems import problem_responses
-from services.api.routes import agreement_measures
+from services.api.routes import agreement_measures, measure_effect
 from services.api.routes.agreement_common import (
     change_problems,
     stored_or_404,
@@ -34,6 +34,7 @@ from services.core.http.problems import ProblemError
 
 router = APIRouter(prefix="/v1", tags=["agreements"])
 router.include_router(agreement_measures.router)  # one router for main.py to include
+router.include_router(measure_effect.router)
 AgreementId = Annotated[str, Path(examples=["acme-helpdesk"])]
 TargetId = Annotated[str, Path(examples=["frt-attainment"])]
 AgreementBody = Annotated[

@@ -76,6 +76,13 @@ class Sketch:
                 return float(_MAPPING.value(key))
         raise AssertionError("unreachable: rank below total count")
 
+    def items(self) -> list[tuple[float, int]]:
+        """(representative value, count) of every bin, in value order: the sketch's data
+        quantised to its relative accuracy (the effect bootstrap resamples these)."""
+        zero = [(0.0, self._bins[_ZERO_KEY])] if _ZERO_KEY in self._bins else []
+        keys = sorted(int(k) for k in self._bins if k != _ZERO_KEY)
+        return zero + [(float(_MAPPING.value(k)), self._bins[str(k)]) for k in keys]
+
     def to_dict(self) -> dict[str, int]:
         return dict(self._bins)
 
