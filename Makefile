@@ -70,7 +70,11 @@ test-unit: $(STAMP) catalogs ## Unit and component tests (no servers needed)
 .PHONY: test
 test: $(STAMP) catalogs report-tools ## Lint, then every test against a real Kafka broker and PostgreSQL
 	$(MAKE) --no-print-directory lint
-	HYPOTHESIS_PROFILE=ci scripts/with-infra.sh $(BIN)/pytest tests -q
+	HYPOTHESIS_PROFILE=ci scripts/with-infra.sh $(BIN)/pytest tests -q -m "not quarantine"
+
+.PHONY: test-quarantine
+test-quarantine: $(STAMP) catalogs ## The tests left out of `make test` until their cause is found
+	HYPOTHESIS_PROFILE=ci scripts/with-infra.sh $(BIN)/pytest tests -q -m quarantine
 
 LOADED_RUNS ?= 3
 .PHONY: test-loaded
