@@ -9,8 +9,9 @@ agreements topic only when the test publishes them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -95,15 +96,19 @@ def setup(
     return empty, kafka, env
 
 
-async def test_events_of_an_agreement_not_known_yet_are_held_then_counted(
+@contextlib.asynccontextmanager
+async def stored_agreement_worker(
     setup: tuple[Path, KafkaSettings, dict[str, str]],
+    wait_seconds: str,
     tmp_path: Path,
     migrated_database: str,
     db_engine: AsyncEngine,
     agreement_id: str,
-) -> None:
+) -> AsyncIterator[tuple[WorkerProcess, Callable[[], Awaitable[dict[str, int]]]]]:
+    """A worker waiting `wait_seconds` for agreements, beside a stored agreement it has not
+    heard of yet; with a reader of that agreement's counts. The worker stops afterwards."""
     empty, kafka, env = setup
-    env["METRICS_AGREEMENT_WAIT_SECONDS"] = "120"
+    env["METRICS_AGREEMENT_WAIT_SECONDS"] = wait_seconds
     await store_unpublished(migrated_database, kafka, empty, agreement_id)
     await create_topics(kafka.bootstrap_servers, kafka.topic_prefix, 4)
     worker = WorkerProcess(env, tmp_path / "worker.log")
@@ -115,6 +120,24 @@ async def test_events_of_an_agreement_not_known_yet_are_held_then_counted(
             return await read_counts(session, agreement_id, *DAY)
 
     try:
+        yield worker, counts
+    finally:
+        worker.stop()
+
+
+async def test_events_of_an_agreement_not_known_yet_are_held_then_counted(
+    setup: tuple[Path, KafkaSettings, dict[str, str]],
+    tmp_path: Path,
+    migrated_database: str,
+    db_engine: AsyncEngine,
+    agreement_id: str,
+) -> None:
+    _, kafka, _ = setup
+    sessions = make_sessionmaker(db_engine)
+    running = stored_agreement_worker(
+        setup, "120", tmp_path, migrated_database, db_engine, agreement_id
+    )
+    async with running as (worker, counts):
         await produce(kafka.bootstrap_servers, kafka.topic_prefix, [ticket(agreement_id, 1)])
         holding = f"holding a batch for agreements not known yet: {agreement_id}"
 
@@ -134,8 +157,6 @@ async def test_events_of_an_agreement_not_known_yet_are_held_then_counted(
         assert (await eventually(counts, lambda c: c["accepted"] == 2, worker))["unknown"] == 0
         dead = await read_topic(kafka.bootstrap_servers, deadletter_topic(kafka.topic_prefix))
         assert dead == []
-    finally:
-        worker.stop()
 
 
 async def test_dead_letters_are_replayed_and_every_outcome_counted_once(
@@ -145,19 +166,11 @@ async def test_dead_letters_are_replayed_and_every_outcome_counted_once(
     db_engine: AsyncEngine,
     agreement_id: str,
 ) -> None:
-    empty, kafka, env = setup
-    env["METRICS_AGREEMENT_WAIT_SECONDS"] = "1"
-    await store_unpublished(migrated_database, kafka, empty, agreement_id)
-    await create_topics(kafka.bootstrap_servers, kafka.topic_prefix, 4)
-    worker = WorkerProcess(env, tmp_path / "worker.log")
-    worker.start()
-    sessions = make_sessionmaker(db_engine)
-
-    async def counts() -> dict[str, int]:
-        async with sessions() as session:
-            return await read_counts(session, agreement_id, *DAY)
-
-    try:
+    empty, kafka, _ = setup
+    running = stored_agreement_worker(
+        setup, "1", tmp_path, migrated_database, db_engine, agreement_id
+    )
+    async with running as (worker, counts):
         events = [ticket(agreement_id, n) for n in range(3)]
         await produce(kafka.bootstrap_servers, kafka.topic_prefix, events)
         await eventually(counts, lambda c: c["unknown"] == 3, worker)
@@ -201,5 +214,3 @@ async def test_dead_letters_are_replayed_and_every_outcome_counted_once(
 
             metrics: Any = await eventually(scraped, lambda m: len(m) == 3, worker)
             assert metrics == {"accepted": 3.0, "duplicate": 3.0, "unknown": 3.0}
-    finally:
-        worker.stop()
