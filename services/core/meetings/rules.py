@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.core.agreement_model import ActionItemRef, Agreement, ImprovementMeasure, MeasureKind
 from services.core.events import Identifier
@@ -57,6 +57,16 @@ def check_targets(record: MeetingRecord, agreement: Agreement) -> None:
             raise InvalidMeeting("unknown-target", detail)
 
 
+def with_organisations(record: MeetingRecord, agreement: Agreement) -> MeetingRecord:
+    """Attendees without an organisation get their party's name from the agreement."""
+    names = {"client": agreement.parties.client.name, "provider": agreement.parties.provider.name}
+    attendees = tuple(
+        a if a.organisation else a.model_copy(update={"organisation": names[a.party]})
+        for a in record.attendees
+    )
+    return record.model_copy(update={"attendees": attendees})
+
+
 def check_complete(record: MeetingRecord) -> None:
     """A record is closed only with attendees of both parties."""
     missing = sorted({"client", "provider"} - {a.party for a in record.attendees})
@@ -94,8 +104,18 @@ def measure_of(
     item: ActionItem, quarter: str, agreement: Agreement, options: MeasureOptions
 ) -> ImprovementMeasure:
     """The improvement measure `item` becomes: its title, owner, note, due date as planned
-    end, and the KPIs of its targets; raises pydantic's ValidationError on bad dates."""
+    end, and the KPIs of its targets; `InvalidMeeting` when that makes no valid measure."""
     kpis = {t.target_id: t.kpi for t in agreement.targets}
+    try:
+        return _measure(item, quarter, options, kpis)
+    except ValidationError as exc:
+        detail = "; ".join(e["msg"] for e in exc.errors())
+        raise InvalidMeeting("invalid-measure", detail) from None
+
+
+def _measure(
+    item: ActionItem, quarter: str, options: MeasureOptions, kpis: dict[str, str]
+) -> ImprovementMeasure:
     return ImprovementMeasure(
         measure_id=options.measure_id or item.item_id,
         kind=options.kind,

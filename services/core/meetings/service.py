@@ -28,6 +28,7 @@ from services.core.meetings.rules import (
     check_targets,
     measure_of,
     with_measure,
+    with_organisations,
 )
 from services.core.meetings.store import StoredMeeting
 
@@ -75,6 +76,7 @@ async def put_record(
 ) -> tuple[StoredMeeting, Outcome]:
     """Write the record of `quarter`: the draft, or a new version once closed."""
     check_targets(record, agreement)
+    record = with_organisations(record, agreement)
     agreement_id = agreement.agreement_id
     await store.lock_meeting(session, agreement_id, quarter)
     current = await store.version(session, agreement_id, quarter)
