@@ -62,7 +62,7 @@ def _ordered(first: date | None, last: date | None, what: str) -> None:
 
 
 class ActionItemRef(_Frozen):
-    """The review meeting action item a measure came from (docs/reports.md, "Quarterly review
+    """The review meeting action item a measure came from (docs/agreements.md, "Quarterly review
     meeting record")."""
 
     quarter: Annotated[str, Field(pattern=r"^\d{4}-Q[1-4]$", examples=["2026-Q4"])]

@@ -1,6 +1,6 @@
 """The quarterly review meeting record: `/v1/agreements/{id}/reviews/{quarter}/meeting`.
 
-Who sees what (docs/reports.md, "Quarterly review meeting record"): an admin acts for the
+Who sees what (docs/agreements.md, "Quarterly review meeting record"): an admin acts for the
 provider, writes the draft, closes it, amends it (each amendment a new version) and turns
 action items into measures; a viewer of the agreement reads its closed versions only.
 """

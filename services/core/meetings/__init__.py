@@ -1,4 +1,4 @@
-"""The quarterly review meeting record (docs/reports.md, "Quarterly review meeting record").
+"""The quarterly review meeting record (docs/agreements.md, "Quarterly review meeting record").
 
 Layers, imports only going down: `model` (the record as people write it, quarters, the
 action item states the review pack shows), `rules` (pure checks against the agreement),

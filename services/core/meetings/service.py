@@ -1,6 +1,6 @@
 """Use cases of the meeting record, each in the caller's transaction.
 
-Versions (docs/reports.md, "Quarterly review meeting record"): the first write makes
+Versions (docs/agreements.md, "Quarterly review meeting record"): the first write makes
 version 1, a draft, which later writes replace in place until it is closed; drafts are not
 versioned. From then on every change (an edit, an action item turned into a measure) is a
 new closed version; closed versions never change.

@@ -18,7 +18,7 @@ down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# A closed version never changes: an edit after closing is a new version (docs/reports.md).
+# A closed version never changes: an edit after closing is a new version (docs/agreements.md).
 # The draft (state 'draft') may be updated, closing included.
 IMMUTABLE = (
     """
