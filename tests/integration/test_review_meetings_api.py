@@ -14,8 +14,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.core.auth.access import Role
 from services.core.meetings import service
-from services.core.security import Role
 from services.core.settings import KafkaSettings, ReportSettings
 from tests.auth import MemoryKeys, bearer
 from tests.integration.agreements_support import running_api

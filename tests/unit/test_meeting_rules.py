@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from services.core.agreement_model import Agreement, load_agreement_inputs, resolve
+from services.core.agreements.model import Agreement, load_agreement_inputs, resolve
 from services.core.meetings.model import (
     ActionItem,
     Attendee,

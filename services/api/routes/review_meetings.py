@@ -18,8 +18,9 @@ from pydantic import BaseModel
 from services.api.deps import CatalogDep, SessionDep
 from services.api.problems import problem_responses
 from services.api.routes.agreement_common import change_problems, stored_or_404, written
-from services.core.agreement_model import ImprovementMeasure
-from services.core.http.auth import PrincipalDep
+from services.core.agreements.model import ImprovementMeasure
+from services.core.auth.access import Permission
+from services.core.auth.http import PrincipalDep
 from services.core.http.problems import ProblemError
 from services.core.meetings import service, store
 from services.core.meetings.model import QUARTER_PATTERN, MeetingRecord, MeetingState
@@ -31,7 +32,6 @@ from services.core.meetings.rules import (
 )
 from services.core.meetings.store import StoredMeeting
 from services.core.reports.lifecycle import utcnow
-from services.core.security import Permission
 
 router = APIRouter(prefix="/v1", tags=["reviews"])
 AgreementId = Annotated[str, Path(examples=["acme-helpdesk"])]
