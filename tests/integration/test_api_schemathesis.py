@@ -3,7 +3,8 @@
 Schemathesis generates requests for every operation, valid and invalid ones, from the
 document the app serves, and sends them with an admin key to an app over a database of its
 own (it creates and deletes agreements at random). Whatever it sends, the API must answer
-without a server error. Bounded: a few examples per operation, each within a deadline.
+without a server error. Bounded: a few examples per operation, each answered within two
+minutes (no per-example deadline: a PDF report on a loaded 2-core machine takes seconds).
 """
 
 from __future__ import annotations
@@ -51,11 +52,15 @@ async def api(database_url: str, kafka_bootstrap: str) -> AsyncIterator[ASGIClie
 @schema.parametrize()
 @settings(
     max_examples=10,
-    deadline=5000,
+    deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 def test_no_request_makes_the_api_fail(api: ASGIClient, case: schemathesis.Case) -> None:
     case.call_and_validate(
-        base_url=BASE_URL, session=api, headers=ADMIN_HEADERS, checks=[not_a_server_error]
+        base_url=BASE_URL,
+        session=api,
+        headers=ADMIN_HEADERS,
+        checks=[not_a_server_error],
+        timeout=120,
     )
