@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from services.core.topics import Family
+from services.core.contract.topics import Family
 from tests.component.faust_fakes import Entry, Raising, Worker, message
 
 A = "globex-hotline"  # 24/7, lateness 1 h

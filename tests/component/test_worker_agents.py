@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 
+from services.core.contract.topics import Family
 from services.core.kpi import keys
-from services.core.topics import Family
 from tests.component.faust_fakes import Raising, Worker, message
 
 A = "globex-hotline"

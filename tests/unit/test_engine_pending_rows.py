@@ -12,13 +12,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from services.core.agreements import load_measurement_params
-from services.core.events import EventBase, parse_event
+from services.core.contract.events import EventBase, parse_event
+from services.core.contract.topics import Family, family_of
 from services.core.kpi import keys, rows
 from services.core.kpi.engine import Engine
+from services.core.kpi.params import load_measurement_params
 from services.core.kpi.retention import Retention
 from services.core.kpi.slices import Slicer
-from services.core.topics import Family, family_of
 from tests.engine_harness import partition_of
 from tests.histories import generate, parsed
 

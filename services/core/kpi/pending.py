@@ -14,11 +14,11 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from services.core.agreements import MeasurementParams
 from services.core.kpi import breaches, keys, rows
 from services.core.kpi.breaches import Breach
 from services.core.kpi.entities import EntityEvent
 from services.core.kpi.facts import Fact
+from services.core.kpi.params import MeasurementParams
 
 
 @dataclass(frozen=True, slots=True)
