@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin import api_keys as apikeys
+from services.core.auth import key_store as store
 from services.core.auth.access import Role, issue_key
-from services.core.auth.authenticator import key_store as store
 from services.core.contract.events import parse_event
 from services.core.contract.topics import Family
 from services.core.kpi.engine import Engine
