@@ -93,8 +93,7 @@ def main() -> None:
                 offsets[(family, partition)] += 1
                 events += 1
             for engine in engines.values():  # the sink's flush: saved rows may leave memory
-                engine.dirty.clear()
-                engine.release(set(engine.expired))
+                engine.mark_saved(engine.pending_rows())
         traced = tracemalloc.get_traced_memory()[0] - base
         line = {"day": day + 1, "events": events, "state_mb": round(traced / 2**20, 2)}
         print(json.dumps(line | census(engines)), flush=True)

@@ -13,10 +13,10 @@ from typing import Any
 
 from services.core.contract.events import EventBase
 from services.core.contract.topics import Family, event_key, family_of
-from services.core.kpi import keys
 from services.core.kpi.aggregate import Aggregate
 from services.core.kpi.engine import Engine, Outcome
 from services.core.kpi.params import MeasurementParams
+from services.core.kpi.pending import BucketChange
 from services.core.kpi.retention import Retention
 from services.core.kpi.windows import WindowResult, evaluate
 
@@ -44,7 +44,8 @@ class Harness:
         self.log: list[tuple[Family, int, int, EventBase]] = []
         # What the sink would have saved to PostgreSQL: rows outlive their eviction from
         # the engine's memory, as they do in the database.
-        self.saved: dict[tuple[Family, str], dict[str, Any]] = {}
+        self.buckets: dict[tuple[Family, str, int, str, float, str], BucketChange] = {}
+        self.positions: dict[tuple[Family, str, int], float] = {}
         self.flush_every = 7
 
     def publish(self, events: Iterable[EventBase]) -> None:
@@ -76,43 +77,34 @@ class Harness:
 
     def flush(self) -> None:
         for family, engine in self.engines.items():
-            for key in engine.dirty:
-                row = engine.store.get(key)
-                if row is not None:
-                    self.saved[(family, key)] = row
-            engine.dirty.clear()
-            engine.release(set(engine.expired))
+            pending = engine.pending_rows()  # every partition, as the sink's of all workers
+            for b in pending.buckets:
+                key = (family, b.agreement_id, b.partition, b.granularity, b.start, b.slice)
+                self.buckets[key] = b
+            for p in pending.positions:
+                self.positions[(family, p.agreement_id, p.partition)] = p.watermark
+            engine.mark_saved(pending)
 
     def buckets_of(self, agreement_id: str) -> list[tuple[str, float, Aggregate]]:
-        rows = []
-        for (_, key), row in self.saved.items():
-            if key.startswith("b|") and keys.parse_bucket(key)[0] == agreement_id:
-                if keys.bucket_slice(key):
-                    continue  # a breakdown slice, not the totals
-                _, _, granularity, start = keys.parse_bucket(key)
-                rows.append((granularity, start, Aggregate.from_dict(row["agg"])))
-        return rows
+        return [
+            (b.granularity, b.start, Aggregate.from_dict(b.aggregate))
+            for b in self.buckets.values()
+            if b.agreement_id == agreement_id and not b.slice  # the totals, not a slice
+        ]
 
     def slice_buckets_of(
         self, agreement_id: str, dimension: str
     ) -> list[tuple[str, str, float, Aggregate]]:
         """(value, granularity, start, aggregate) of the saved slices of `dimension`."""
-        rows = []
         prefix = f"{dimension}="
-        for (_, key), row in self.saved.items():
-            slice_ = keys.bucket_slice(key) if key.startswith("b|") else ""
-            if slice_.startswith(prefix) and keys.parse_bucket(key)[0] == agreement_id:
-                _, _, granularity, start = keys.parse_bucket(key)
-                value = slice_[len(prefix) :]
-                rows.append((value, granularity, start, Aggregate.from_dict(row["agg"])))
-        return rows
+        return [
+            (b.slice[len(prefix) :], b.granularity, b.start, Aggregate.from_dict(b.aggregate))
+            for b in self.buckets.values()
+            if b.agreement_id == agreement_id and b.slice.startswith(prefix)
+        ]
 
     def stream_time(self, agreement_id: str) -> float | None:
-        times = [
-            row["t"]
-            for (_, key), row in self.saved.items()
-            if key.startswith("s|") and keys.parse_position(key)[0] == agreement_id
-        ]
+        times = [t for (_, a, _), t in self.positions.items() if a == agreement_id]
         return max(times) if times else None
 
     def evaluate(self, agreement_id: str, window: str, at: float | None = None) -> WindowResult:

@@ -5,7 +5,8 @@ processed, so it only works while iterating one event at a time, and it queues e
 in Faust's producer buffer, which the stream waits on. The worker processes batches instead
 (services/metrics/agents.py): each changed row updates the table's memory at once and joins
 an outbox, which `publish()` hands to the producer in one go. Every row records its source
-partition (`"p"`), the changelog partition it belongs to, so Faust's co-partitioning holds.
+partition (`"p"`, services/core/kpi/rows.py), the changelog partition it belongs to, so
+Faust's co-partitioning holds.
 
 The outbox is first in, first out, and one publisher drains it at a time, so the changelog
 receives the rows in the order the engine wrote them: the order the recovery argument of
@@ -20,30 +21,33 @@ import asyncio
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
+from services.core.kpi.rows import StateRow
 
-class TableStore(MutableMapping[str, Any]):
+
+class TableStore(MutableMapping[str, StateRow]):
     """Reads and writes a Faust table's in-memory data; writes also join the outbox."""
 
     def __init__(self, table: Any) -> None:
         self.table = table
-        self.outbox: list[tuple[int, str, Any]] = []
+        self.outbox: list[tuple[int, str, StateRow | None]] = []
         self._publishing = asyncio.Lock()
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.table.data.get(key, default)
 
-    def __getitem__(self, key: str) -> Any:
-        return self.table.data[key]
+    def __getitem__(self, key: str) -> StateRow:
+        row: StateRow = self.table.data[key]
+        return row
 
     def __contains__(self, key: object) -> bool:
         return key in self.table.data
 
-    def __setitem__(self, key: str, row: Any) -> None:
+    def __setitem__(self, key: str, row: StateRow) -> None:
         self.table.data[key] = row
         self.outbox.append((row["p"], key, row))
 
     def __delitem__(self, key: str) -> None:
-        partition = self.table.data[key]["p"]
+        partition = self[key]["p"]
         del self.table.data[key]
         self.outbox.append((partition, key, None))
 

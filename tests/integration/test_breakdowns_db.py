@@ -58,7 +58,7 @@ async def test_slices_are_stored_beside_the_totals_and_read_per_dimension(
     engine = Engine(Family.TICKETS, {}, {agreement_id: params}, Retention(), slicer=Slicer())
     for n, priority in enumerate(["high", "high", "low", "urgent"]):
         engine.process(_created(agreement_id, n, priority), n % 2, n)
-    buckets, positions = rows_to_save(engine, {0, 1}, engine.dirty)
+    buckets, positions = rows_to_save(Family.TICKETS.value, engine.pending_rows({0, 1}))
     assert {b.slice for b in buckets} >= {"", "priority=high", "channel=email", "agent=none"}
     await upsert_buckets(db_session, buckets)
     await upsert_buckets(db_session, buckets)  # idempotent, slices included

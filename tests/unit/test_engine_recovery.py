@@ -129,7 +129,7 @@ def test_crash_and_restore_gives_the_undisturbed_figures(seed: int) -> None:
                     restored[family][key] = value
             committed[(family, partition)] = commit
     restarted = Harness(PARAMS, stores=restored)
-    restarted.saved = dict(crashed.saved)
+    restarted.buckets, restarted.positions = dict(crashed.buckets), dict(crashed.positions)
     for engine in restarted.engines.values():
         engine.rebuild_index({0, 1, 2})
     restarted.flush()

@@ -122,6 +122,7 @@ def test_the_sink_finds_the_agreement_of_a_ticket_row(
     agreements = {a: GLOBEX.model_copy(update={"agreement_id": a}) for a in agreement_ids}
     key, row = _ticket_row(*entity)
     engine = Engine(Family.TICKETS, {key: row}, agreements, Retention())
-    upserts, deletes = open_ticket_changes(engine, {0}, [key])
+    engine.dirty.add(key)
+    upserts, deletes = open_ticket_changes(engine, engine.pending_rows({0}))
     assert deletes == []
     assert [(u.agreement_id, u.ticket_id) for u in upserts] == ([expected] if expected else [])

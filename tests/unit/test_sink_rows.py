@@ -28,6 +28,7 @@ def test_a_year_one_ticket_row_is_left_out_and_the_others_are_saved() -> None:
         keys.entity(f"{A}/new"): row("new", 1790000000.0),
     }
     engine = Engine(Family.TICKETS, store, PARAMS, Retention())
-    upserts, deletes = open_ticket_changes(engine, {0}, set(store))
+    engine.dirty |= set(store)
+    upserts, deletes = open_ticket_changes(engine, engine.pending_rows({0}))
     assert [u.ticket_id for u in upserts] == ["new"]
     assert deletes == []

@@ -22,14 +22,14 @@ events), so one agreement's events never make another agreement's late.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from services.core.contract.events import EventBase
 from services.core.contract.topics import Family, event_key
-from services.core.kpi import breaches, keys
+from services.core.kpi import breaches, keys, pending, rows
 from services.core.kpi.aggregate import Aggregate
 from services.core.kpi.breaches import Breach
 from services.core.kpi.entities import (
@@ -43,7 +43,9 @@ from services.core.kpi.entities import (
 from services.core.kpi.facts import Fact, fact_difference
 from services.core.kpi.limits import in_range
 from services.core.kpi.params import MeasurementParams
+from services.core.kpi.pending import PendingRows
 from services.core.kpi.retention import Retention
+from services.core.kpi.rows import BucketRow, EntityRow, PositionRow, StateRow
 from services.core.kpi.slices import Slicer, sliced_buckets
 from services.core.kpi.tombstones import tombstone
 from services.core.kpi.windows import buckets_for
@@ -68,10 +70,14 @@ class Outcome(StrEnum):
 
 @dataclass
 class Engine:
-    """Applies one family's events to the store; `dirty` lists rows the sink must save."""
+    """Applies one family's events to the store (rows typed in services/core/kpi/rows.py).
+
+    `dirty` lists the rows the sink has not saved yet; the sink reads them through
+    `pending_rows()` and reports what it saved through `mark_saved()`.
+    """
 
     family: Family
-    store: MutableMapping[str, Any]
+    store: MutableMapping[str, StateRow]
     agreements: Mapping[str, MeasurementParams]
     retention: Retention
     dirty: set[str] = field(default_factory=set)
@@ -119,7 +125,7 @@ class Engine:
         if params is None:
             return Outcome.UNKNOWN_AGREEMENT
         ekey = keys.entity(event_key(event))
-        entity = self._rows.get(ekey)
+        entity = rows.entity_row(self._rows, ekey)
         if entity is not None and entity["o"] >= offset:
             self._advance(event, partition, offset)
             return Outcome.REPLAYED
@@ -147,7 +153,7 @@ class Engine:
         if self.family is Family.TICKETS:
             # A legacy tombstone (saved before rows kept breaches) keeps none: its saved
             # rows are left alone rather than replaced by a partial list.
-            current = _breaches_of(entity, params)
+            current = pending.breaches_of(entity, params)
             if current is not None:
                 priority = breaches.ticket_priority(events)
                 breached = breaches.updated(current, retract, add, priority, params)
@@ -161,7 +167,7 @@ class Engine:
         return Outcome.ACCEPTED
 
     def _watermark(self, agreement_id: str, partition: int) -> float | None:
-        row = self._rows.get(keys.position(agreement_id, partition))
+        row = rows.position_row(self._rows, keys.position(agreement_id, partition))
         return None if row is None else float(row["t"])
 
     def _put_entity(
@@ -179,14 +185,19 @@ class Engine:
 
         A ticket row keeps its breaches (`br`, services/core/kpi/breaches.py), tombstones too.
         """
-        row: dict[str, Any] = {"p": partition, "o": offset, "a": agreement_id, "ev": events}
+        row: EntityRow = {
+            "p": partition,
+            "o": offset,
+            "a": agreement_id,
+            "ev": events,
+            "x": expires,
+        }
         if facts is None:
             row["tomb"] = True
         else:
             row["facts"] = [f.to_list() for f in facts]
         if breached is not None:
             row["br"] = [b.to_list() for b in breached]
-        row["x"] = expires
         self._rows[ekey] = row
         heapq.heappush(self._expiry.setdefault((agreement_id, partition), []), (expires, ekey))
         if self.family is Family.TICKETS:
@@ -218,9 +229,10 @@ class Engine:
         changes: dict[str, Aggregate | None] = {}
         for bkey, fact, sign in planned:
             if bkey not in changes:
-                row = self._rows.get(bkey)
+                row = rows.bucket_row(self._rows, bkey)
                 # Applied before a crash: the replay must not repeat it.
-                changes[bkey] = None if row is not None and row["o"] >= offset else _live(row)
+                applied = row is not None and row["o"] >= offset
+                changes[bkey] = None if applied else rows.live_aggregate(row)
             agg = changes[bkey]
             if agg is not None:
                 agg.apply(fact, sign)
@@ -228,7 +240,8 @@ class Engine:
             if agg is None:
                 continue
             # Staged rows hold the live aggregate; `_encode_row` serialises it once per batch.
-            self._rows[bkey] = {"p": partition, "o": offset, "agg": agg}
+            bucket: BucketRow = {"p": partition, "o": offset, "agg": agg}
+            self._rows[bkey] = bucket
             self.dirty.add(bkey)
             agreement_id, _, _, _ = keys.parse_bucket(bkey)
             self._buckets.setdefault((agreement_id, partition), set()).add(bkey)
@@ -237,9 +250,10 @@ class Engine:
         """Move the agreement's stream position (its watermark) on the partition, then expire."""
         at = event.occurred_at_epoch
         key = keys.position(event.agreement_id, partition)
-        row = self._rows.get(key)
+        row = rows.position_row(self._rows, key)
         if row is None or (at > row["t"] and row["o"] < offset):
-            self._rows[key] = {"p": partition, "o": offset, "t": at}
+            position: PositionRow = {"p": partition, "o": offset, "t": at}
+            self._rows[key] = position
             self.dirty.add(key)
         self._expire(event.agreement_id, partition)
 
@@ -250,7 +264,7 @@ class Engine:
         heap = self._expiry.get((agreement_id, partition), [])
         while heap and heap[0][0] < now:
             _, key = heapq.heappop(heap)
-            row = self._rows.get(key)
+            row = rows.entity_row(self._rows, key)
             if row is not None and row.get("x", float("inf")) < now:
                 self._forget(key, row, agreement_id)
         bucket_keys = self._buckets.get((agreement_id, partition), set())
@@ -258,7 +272,7 @@ class Engine:
             self.retention.expired_buckets(bucket_keys, agreement_id, partition, now)
         )
 
-    def _forget(self, key: str, row: dict[str, Any], agreement_id: str) -> None:
+    def _forget(self, key: str, row: EntityRow, agreement_id: str) -> None:
         """Replace an expired entity row by its tombstone, or delete it (tombstones too)."""
         events: list[EntityEvent] = row["ev"]
         kept = None
@@ -269,7 +283,7 @@ class Engine:
             return
         expires = self.retention.tombstone_expiry(events)
         params = self.agreements.get(agreement_id)
-        breached = None if params is None else _breaches_of(row, params)
+        breached = None if params is None else pending.breaches_of(row, params)
         self._put_entity(key, agreement_id, row["p"], row["o"], kept, None, expires, breached)
 
     def release(self, saved: Iterable[str]) -> int:
@@ -289,32 +303,40 @@ class Engine:
                     released += 1
         return released
 
+    def pending_rows(self, owned: Collection[int] | None = None) -> PendingRows:
+        """The unsaved rows of the `owned` partitions (None: every partition), typed.
+
+        Pass the result to `mark_saved` once it is saved. Rows of other partitions are not
+        listed but count as saved then: their owner saves them (after a takeover, every row).
+        """
+        tickets = self.family is Family.TICKETS  # the sink keeps open and breached tickets
+        store, agreements = self.store, self.agreements
+        return pending.collect(store, agreements, self.dirty, self.expired, owned, tickets)
+
+    def mark_saved(self, saved: PendingRows) -> int:
+        """Note that `saved` reached the database; returns how many expired rows left the store.
+
+        A row that changed since `pending_rows` stays unsaved. Call between batches, as
+        `release` says.
+        """
+        store = self.store
+        self.dirty -= {k for k, v in saved.versions.items() if pending.version(store, k) == v}
+        return self.release(k for k in saved.expired if saved.owns(pending.partition(store, k)))
+
     def ticket_breaches(
-        self, owned: set[int], dirty: Iterable[str]
+        self, owned: set[int], among: Iterable[str]
     ) -> list[tuple[str, str, list[Breach]]]:
-        """(agreement id, ticket id, its breaches) of each dirty ticket row of `owned` partitions.
+        """(agreement id, ticket id, its breaches) of the ticket rows `among` of `owned` partitions.
 
         The whole current list per ticket: the sink replaces the ticket's saved breaches by
         it, so a retraction deletes and a replay or a takeover rewrites the same rows.
-        Deleted rows are not listed: their breaches stay saved (docs/reports.md, retention).
         """
-        found: list[tuple[str, str, list[Breach]]] = []
         if self.family is not Family.TICKETS:
-            return found
-        for key in dirty:
-            row: Any = self.store.get(key)
-            if not keys.is_entity(key) or row is None or row.get("p") not in owned:
-                continue
-            agreement_id = row.get("a") or _agreement_of(key, self.agreements)
-            params = self.agreements.get(agreement_id)
-            if params is None:
-                continue
-            breached = _breaches_of(row, params)
-            if breached is None:
-                continue  # a tombstone saved before rows kept breaches: leave its rows be
-            ticket_id = key[len(keys.entity(agreement_id)) + 1 :]
-            found.append((agreement_id, ticket_id, breached))
-        return found
+            return []
+        changes = pending.ticket_changes(self.store, self.agreements, owned, among)
+        return [
+            (c.agreement_id, c.ticket_id, c.breaches) for c in changes if c.breaches is not None
+        ]
 
     def rebuild_index(self, partitions: set[int]) -> int:
         """After recovery: re-index expiry and mark every owned row dirty; returns rows seen."""
@@ -324,10 +346,11 @@ class Engine:
                 continue
             seen += 1
             if keys.is_entity(key):
+                entity = cast(EntityRow, row)
                 # Rows written before watermarks were per agreement do not name theirs.
-                agreement_id = row.get("a") or _agreement_of(key, self.agreements)
-                heap = self._expiry.setdefault((agreement_id, row["p"]), [])
-                heapq.heappush(heap, (row["x"], key))
+                agreement_id = entity.get("a") or _agreement_of(key, self.agreements)
+                heap = self._expiry.setdefault((agreement_id, entity["p"]), [])
+                heapq.heappush(heap, (entity["x"], key))
                 if self.family is Family.TICKETS:
                     self.dirty.add(key)
             else:
@@ -345,35 +368,13 @@ def _agreement_of(ekey: str, agreements: Mapping[str, MeasurementParams]) -> str
     return max(known, key=len, default=entity.split("/", 1)[0])
 
 
-def _facts_of(
-    family: Family, entity: dict[str, Any] | None, params: MeasurementParams
-) -> list[Fact]:
+def _facts_of(family: Family, entity: EntityRow | None, params: MeasurementParams) -> list[Fact]:
     """The facts an entity row counted: stored, or re-derived from a tombstone's events."""
     if entity is None:
         return []
     if "facts" in entity:
         return [Fact.from_list(f) for f in entity["facts"]]
     return FACTS_OF[family](entity["ev"], params)
-
-
-def _breaches_of(entity: dict[str, Any] | None, params: MeasurementParams) -> list[Breach] | None:
-    """A ticket row's breaches: kept (`br`), derived from the facts of a row saved before
-    rows kept them, or None for such a tombstone (its re-derived facts are partial)."""
-    if entity is None:
-        return []
-    if "br" in entity:
-        return [Breach.from_list(b) for b in entity["br"]]
-    if "facts" not in entity:
-        return None
-    facts = [Fact.from_list(f) for f in entity["facts"]]
-    return breaches.derived(facts, breaches.ticket_priority(entity["ev"]), params)
-
-
-def _live(row: dict[str, Any] | None) -> Aggregate:
-    if row is None:
-        return Aggregate()
-    agg = row["agg"]
-    return agg if isinstance(agg, Aggregate) else Aggregate.from_dict(agg)
 
 
 def _encode_row(key: str, row: Any) -> Any:

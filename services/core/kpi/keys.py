@@ -30,6 +30,10 @@ def is_bucket(key: str) -> bool:
     return key.startswith("b|")
 
 
+def is_position(key: str) -> bool:
+    return key.startswith("s|")
+
+
 def parse_bucket(key: str) -> tuple[str, int, str, float]:
     """(agreement_id, partition, granularity, start) of a bucket key (totals or slice)."""
     _, agreement_id, partition, granularity, start = key.split("|")[:5]

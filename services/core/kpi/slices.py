@@ -30,6 +30,7 @@ from services.core.contract.topics import Family
 from services.core.kpi.entities import EntityEvent, compact
 from services.core.kpi.facts import Fact, FactKind
 from services.core.kpi.params import MeasurementParams
+from services.core.kpi.rows import ValuesRow, values_row
 
 NONE, OTHER, UNASSIGNED = "none", "other", "unassigned"
 DIMENSIONS = ("priority", "channel", "queue", "agent", "team")
@@ -210,11 +211,12 @@ class Slicer:
         if value in RESERVED:
             return value
         key = values_key(agreement_id, partition, dimension)
-        row = rows.get(key)
-        admitted: list[str] = row["vals"] if row else []
+        row = values_row(rows, key)
+        admitted = row["vals"] if row else []
         if value in admitted:
             return value
         if len(admitted) >= self.max_values:
             return OTHER
-        rows[key] = {"p": partition, "o": offset, "vals": [*admitted, value]}
+        admitted_row: ValuesRow = {"p": partition, "o": offset, "vals": [*admitted, value]}
+        rows[key] = admitted_row
         return value
