@@ -29,6 +29,7 @@ from services.api.routes import (
     history,
     kpis,
     reports,
+    reviews,
     status,
     tickets,
 )
@@ -173,6 +174,7 @@ def create_app(
     app.include_router(data_quality.router, dependencies=AUTHORIZED, responses=AUTH_RESPONSES)
     app.include_router(status.router, dependencies=AUTHORIZED, responses=AUTH_RESPONSES)
     app.include_router(calendars.router, dependencies=AUTHORIZED, responses=AUTH_RESPONSES)
+    app.include_router(reviews.router, dependencies=AUTHORIZED, responses=AUTH_RESPONSES)
     return app
 
 
