@@ -61,6 +61,14 @@ def _ordered(first: date | None, last: date | None, what: str) -> None:
         raise ValueError(f"{what}: end {last} is before start {first}")
 
 
+class ActionItemRef(_Frozen):
+    """The review meeting action item a measure came from (docs/reports.md, "Quarterly review
+    meeting record")."""
+
+    quarter: Annotated[str, Field(pattern=r"^\d{4}-Q[1-4]$", examples=["2026-Q4"])]
+    item_id: Identifier
+
+
 class ImprovementMeasure(_Frozen):
     """Something the provider does to reach the targets, tracked with its plan and progress."""
 
@@ -79,6 +87,9 @@ class ImprovementMeasure(_Frozen):
         max_length=len(FIGURE_NAMES),
         description="Figures of docs/kpis.md the measure should move; their before/after "
         "comparison: GET .../measures/{measure_id}/effect.",
+    )
+    action_item: ActionItemRef | None = Field(
+        default=None, description="Set when the measure was made from a review action item."
     )
 
     @field_validator("kpis")

@@ -392,6 +392,38 @@ class ReportDraftRow(Base):
     updated_by: Mapped[str] = mapped_column(Text, nullable=False)
 
 
+MEETING_STATES = ("draft", "closed")
+
+
+class ReviewMeetingRow(Base):
+    """A version of a quarterly review meeting record; a trigger refuses updates of closed
+    versions, and at most one draft (version 1, edited in place) exists per quarter."""
+
+    __tablename__ = "review_meetings"
+    __table_args__ = (
+        CheckConstraint(_one_of("state", MEETING_STATES), name="state"),
+        CheckConstraint("version >= 1", name="version"),
+        CheckConstraint("(state = 'closed') = (closed_at IS NOT NULL)", name="closed"),
+        Index(
+            "ix_review_meetings_one_draft",
+            "agreement_id",
+            "quarter",
+            unique=True,
+            postgresql_where=text("state = 'draft'"),
+        ),
+    )
+
+    agreement_id: Mapped[str] = _agreement_fk()
+    quarter: Mapped[str] = mapped_column(Text, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[str] = mapped_column(Text, nullable=False)
+    content: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    saved_by: Mapped[str] = mapped_column(Text, nullable=False)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
 class ReviewVersionRow(Base):
     """An issued version of a quarterly review pack; a trigger refuses updates (immutable)."""
 
