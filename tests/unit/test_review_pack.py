@@ -14,8 +14,8 @@ from services.core.agreement_term import Term
 from services.core.db.measure_effect import MeasureEffect
 from services.core.kpi.effect import Effect
 from services.core.kpi.figures import FIGURE_NAMES, Figure
+from services.core.meetings.model import ActionItemState
 from services.core.reports.render.i18n import LANGUAGES
-from services.core.reviews.actions import ActionItemState
 from services.core.reviews.build import build_pack
 from services.core.reviews.inputs import PackInputs
 from services.core.reviews.points import term_review
@@ -196,6 +196,29 @@ def test_a_term_that_does_not_renew_and_ends_before_the_next_review_says_so() ->
     )
 
 
+def item(
+    item_id: str,
+    due: date,
+    status: str,
+    measure_id: str | None = None,
+    measure_status: str | None = None,
+) -> ActionItemState:
+    """An action item of the 2026-Q3 review as the meeting record reads it."""
+    return ActionItemState(
+        quarter="2026-Q3",
+        meeting_version=2,
+        item_id=item_id,
+        title=f"Item {item_id}",
+        owner="Dana Okafor",
+        due_date=due,
+        targets=("aht",),
+        status=status,  # type: ignore[arg-type]
+        note="",
+        measure_id=measure_id,
+        measure_status=measure_status,  # type: ignore[arg-type]
+    )
+
+
 def test_measures_carry_delay_and_effects_and_action_items_their_fate() -> None:
     effect = Effect(
         "aht_mean_seconds",
@@ -211,11 +234,9 @@ def test_measures_carry_delay_and_effects_and_action_items_their_fate() -> None:
     )
     started = MeasureEffect("acme-helpdesk", "triage-training", 0.0, -1.0, 1.0, True, 30, [effect])
     items = [
-        ActionItemState("a1", "Staff the returns desk", "Dana", date(2026, 11, 30), "open"),
-        ActionItemState(
-            "a2", "Coach AHT", "Leads", date(2026, 12, 31), "became_measure", "triage-training"
-        ),
-        ActionItemState("a3", "Fix IVR", "IT", None, "done"),
+        item("a1", date(2026, 11, 30), "open"),
+        item("a2", date(2026, 12, 31), "done", "triage-training", "in_progress"),
+        item("a3", date(2027, 2, 1), "open"),
     ]
     pack = build_pack(inputs(effects={"triage-training": started}, action_items=items))
     measures = {m.measure.measure_id: m for m in pack.measures}
@@ -231,10 +252,20 @@ def test_measures_carry_delay_and_effects_and_action_items_their_fate() -> None:
     assert measures["chat-routing"].effects == ()
     assert pack.action_items.previous_quarter == "2026-Q3"
     assert [(a.item_id, a.overdue) for a in pack.action_items.items] == [
-        ("a1", True),
+        ("a1", True),  # open and past due on 4 January
         ("a2", False),
         ("a3", False),
     ]
+    became = pack.action_items.items[1]
+    assert (became.measure_id, became.measure_status, became.status) == (
+        "triage-training",
+        "in_progress",
+        "done",
+    )
+    page = render_html(pack, "en")
+    actions = page.split('id="actions"')[1]
+    assert "triage-training (in progress)" in actions
+    assert "overdue" in actions
     assert "not proof of cause" in pack.note
     assert not build_pack(inputs()).action_items.available
 

@@ -23,7 +23,7 @@ from services.core.http.problems import ProblemError
 from services.core.reports.lifecycle import utcnow
 from services.core.reports.render.pdf import render_pdf
 from services.core.reviews import service, store
-from services.core.reviews.actions import ActionItemSource, NoMeetingRecords
+from services.core.reviews.actions import ActionItemSource, MeetingRecords
 from services.core.reviews.model import ReviewPack
 from services.core.reviews.render.html import render_html
 from services.core.security import Permission
@@ -36,10 +36,9 @@ _DOCUMENT = re.compile(r"^(?P<quarter>\d{4}-Q[1-4])(?P<ext>\.html|\.pdf)?$")
 
 
 def action_items_source(session: SessionDep) -> ActionItemSource:
-    """Where the pack reads the previous review's action items (the meeting record).
-
-    Without a meeting record the section says it is not available."""
-    return NoMeetingRecords()
+    """Where the pack reads the previous review's action items: the meeting records in
+    PostgreSQL, in the request's session (the issue route's transaction included)."""
+    return MeetingRecords(session)
 
 
 ActionsDep = Annotated[ActionItemSource, Depends(action_items_source)]

@@ -1,41 +1,44 @@
-"""Where the pack reads the previous review's action items: the meeting record's interface.
+"""Where the pack reads the previous review's action items: the meeting record.
 
-The meeting record (services/core/meetings/, docs/reviews.md) keeps the action items decided
-at each quarter's review. The pack of quarter Q shows those of the review of Q-1 and what
-became of them; it asks an `ActionItemSource`, so it depends on nothing of the meeting
-record but this shape. `NoMeetingRecords` answers "not available" (None).
+The meeting record (services/core/meetings/) keeps the action items agreed at each quarter's
+review. The pack of quarter Q shows those of the latest closed record of Q-1 and what became
+of them (their status, and the status now of the measure an item turned into). The pack asks
+an `ActionItemSource`, so its building and its tests need no database: `MeetingRecords` reads
+PostgreSQL through `previous_action_items`, `NoMeetingRecords` says "not available".
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
 from typing import Protocol
 
-from services.core.reviews.model import ActionState
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.core.meetings.model import ActionItemState
+from services.core.meetings.service import previous_action_items
 
-@dataclass(frozen=True, slots=True)
-class ActionItemState:
-    """One action item as the meeting record holds it now."""
-
-    item_id: str
-    title: str
-    owner: str
-    due: date | None
-    state: ActionState
-    measure_id: str | None = None  # set when the item became an improvement measure
-    kpis: tuple[str, ...] = ()
+__all__ = ["ActionItemSource", "ActionItemState", "FixedActionItems", "MeetingRecords"]
 
 
 class ActionItemSource(Protocol):
     async def action_items(
         self, agreement_id: str, quarter: str
     ) -> Sequence[ActionItemState] | None:
-        """The action items recorded at the review of `quarter` with their current state;
-        None when no meeting record can be read (the pack says so)."""
+        """The action items of the review before `quarter` (the pack's quarter) with their
+        state now; [] without a closed record; None when no record can be read at all."""
         ...
+
+
+class MeetingRecords:
+    """The meeting records in PostgreSQL, read in the caller's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def action_items(
+        self, agreement_id: str, quarter: str
+    ) -> Sequence[ActionItemState] | None:
+        return await previous_action_items(self._session, agreement_id, quarter)
 
 
 class NoMeetingRecords:
@@ -48,12 +51,12 @@ class NoMeetingRecords:
 
 
 class FixedActionItems:
-    """An `ActionItemSource` over a fixed mapping quarter -> items (tests, demo)."""
+    """An `ActionItemSource` with the same items for every pack (tests)."""
 
-    def __init__(self, items: dict[str, Sequence[ActionItemState]]) -> None:
+    def __init__(self, items: Sequence[ActionItemState]) -> None:
         self._items = items
 
     async def action_items(
         self, agreement_id: str, quarter: str
     ) -> Sequence[ActionItemState] | None:
-        return self._items.get(quarter, ())
+        return self._items

@@ -155,16 +155,18 @@ def measures(inputs: PackInputs) -> tuple[MeasureReview, ...]:
 
 
 def action_item(item: ActionItemState, today: date) -> ActionItemRow:
-    unfinished = item.state in ("open", "in_progress")
     return ActionItemRow(
         item_id=item.item_id,
         title=item.title,
         owner=item.owner,
-        due=item.due,
-        state=item.state,
-        overdue=unfinished and item.due is not None and item.due < today,
+        due=item.due_date,
+        status=item.status,
+        overdue=item.status == "open" and item.due_date < today,
+        targets=item.targets,
+        note=item.note,
         measure_id=item.measure_id,
-        kpis=item.kpis,
+        measure_status=item.measure_status,
+        meeting_version=item.meeting_version,
     )
 
 

@@ -18,7 +18,7 @@ from services.core.reports.model import ReportState
 from services.core.reviews.actions import ActionItemSource, NoMeetingRecords
 from services.core.reviews.build import last_day
 from services.core.reviews.inputs import EFFECT_DAYS, PackInputs
-from services.core.reviews.quarters import shift_quarter, trend_months
+from services.core.reviews.quarters import trend_months
 
 
 async def effects_of(
@@ -56,7 +56,7 @@ async def fetch_pack_inputs(
         monthly = [(m, kpis.windows[m].figures) for m in months]
         quarter_figures = kpis.windows[quarter].figures
     source = actions or NoMeetingRecords()
-    items = await source.action_items(agreement.agreement_id, shift_quarter(quarter, -1))
+    items = await source.action_items(agreement.agreement_id, quarter)
     return PackInputs(
         agreement=agreement,
         quarter=quarter,

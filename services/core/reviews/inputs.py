@@ -8,9 +8,9 @@ from datetime import datetime
 
 from services.core.agreement_model import Agreement
 from services.core.db.measure_effect import MeasureEffect
+from services.core.meetings.model import ActionItemState
 from services.core.reports.inputs import Figures
 from services.core.reports.model import ReportState
-from services.core.reviews.actions import ActionItemState
 
 EFFECT_DAYS = 28  # each side of a measure's start, as the effect route's default
 

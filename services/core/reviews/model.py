@@ -13,8 +13,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.core.agreement_model import MeasureStatus
 from services.core.agreement_term import AgreementStatus
 from services.core.kpi.effect import Direction, Method
+from services.core.meetings.model import ItemStatus
 from services.core.reports.model import MeasureRow, MonthPoint, ReportState, TargetState, Value
 from services.core.reports.model import ValueKind as ValueKind
 
@@ -126,20 +128,22 @@ class MeasureReview(_Frozen):
     effects: tuple[EffectRow, ...] = ()
 
 
-ActionState = Literal["open", "in_progress", "done", "cancelled", "became_measure"]
-
-
 class ActionItemRow(_Frozen):
     """An action item of the previous quarter's review and what became of it."""
 
     item_id: str
     title: str
     owner: str
-    due: date | None
-    state: ActionState
-    overdue: bool = Field(description="Not done and past its due date when generated.")
+    due: date
+    status: ItemStatus = Field(description="As the meeting record holds it now.")
+    overdue: bool = Field(description="Still open and past its due date when generated.")
+    targets: tuple[str, ...] = Field(default=(), description="Target ids it concerns.")
+    note: str = ""
     measure_id: str | None = Field(default=None, description="The measure it turned into.")
-    kpis: tuple[str, ...] = ()
+    measure_status: MeasureStatus | None = Field(
+        default=None, description="That measure's status now (None: no such measure)."
+    )
+    meeting_version: int = Field(description="Version of the closed record that holds it.")
 
 
 class ActionItems(_Frozen):

@@ -35,8 +35,6 @@ DIRECTIONS = {
 }
 ACTION_STATES = {
     "open": N_("open"),
-    "in_progress": N_("in progress"),
     "done": N_("done"),
-    "cancelled": N_("cancelled"),
-    "became_measure": N_("became an improvement measure"),
+    "dropped": N_("dropped"),
 }

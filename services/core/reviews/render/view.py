@@ -103,13 +103,18 @@ class View(ReportView):
         }
 
     def action(self, a: ActionItemRow) -> dict[str, str]:
+        measure = a.measure_id or ""
+        if a.measure_id and a.measure_status is not None:
+            status = self._(report_labels.MEASURE_STATES[a.measure_status])
+            measure = f"{a.measure_id} ({status})"
         return {
             "title": a.title,
             "owner": a.owner,
-            "due": self.f.day(a.due) if a.due else NO_VALUE,
-            "state": self._(labels.ACTION_STATES[a.state]),
+            "due": self.f.day(a.due),
+            "state": self._(labels.ACTION_STATES[a.status]),
             "overdue": self._("overdue") if a.overdue else "",
-            "measure": a.measure_id or "",
+            "measure": measure,
+            "note": a.note,
         }
 
     def quarter_chart(self, t: QuarterTrend) -> Markup:
@@ -174,6 +179,6 @@ def pack_context(pack: ReviewPack, formats: Formats, gettext: Any) -> dict[str, 
         "actions": {
             "quarter": pack.action_items.previous_quarter,
             "available": pack.action_items.available,
-            "items": [v.action(a) for a in pack.action_items.items],
+            "rows": [v.action(a) for a in pack.action_items.items],
         },
     }
