@@ -13,17 +13,17 @@ import random
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from services.core.agreement_model import (
+from services.core.agreements.model import (
     Agreement,
     ImprovementMeasure,
     load_agreement_inputs,
     resolve,
 )
-from services.core.db.repository import BucketRow
 from services.core.kpi.aggregate import Aggregate
 from services.core.kpi.facts import Fact, FactKind
 from services.core.kpi.windows import buckets_for
 from services.core.reports.periods import days_of
+from services.core.storage.repository import BucketRow
 from tests.component.offline_api import MemoryReader
 from tests.report_scenario import DEMO_AGREEMENTS
 

@@ -10,11 +10,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.core import agreement_changes as changes
-from services.core.agreement_model import AgreementInput
+from services.core.agreements.model import AgreementInput
 from services.core.meetings import service
 from services.core.meetings.model import ActionItem, Attendee, MeetingRecord
 from services.core.meetings.rules import MeasureOptions
+from services.core.storage import agreement_changes as changes
 from tests.integration.agreements_support import demo_body
 
 pytest_plugins = ["tests.integration.db_fixtures"]

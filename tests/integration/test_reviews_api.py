@@ -18,16 +18,16 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.core.db import repository as repo
-from services.core.db.agreements_repo import get_agreement
-from services.core.db.repository import BucketRow
+from services.core.auth.access import Role
 from services.core.kpi.aggregate import Aggregate
 from services.core.kpi.facts import Fact, FactKind
 from services.core.kpi.windows import buckets_for
 from services.core.meetings import service as meetings
 from services.core.meetings.model import ActionItem, Attendee, MeetingRecord
-from services.core.security import Role
 from services.core.settings import KafkaSettings, ReportSettings
+from services.core.storage import repository as repo
+from services.core.storage.agreements_repo import get_agreement
+from services.core.storage.repository import BucketRow
 from tests.auth import MemoryKeys, bearer
 from tests.integration.agreements_support import demo_body, running_api
 from tests.review_scenario import MEASURES, STREAM_TIME, ZONE, bucket_rows

@@ -10,8 +10,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from services.core.agreement_term import Term
-from services.core.db.measure_effect import MeasureEffect
+from services.core.agreements.term import Term
 from services.core.kpi.effect import Effect
 from services.core.kpi.figures import FIGURE_NAMES, Figure
 from services.core.meetings.model import ActionItemState
@@ -22,6 +21,7 @@ from services.core.reviews.points import term_review
 from services.core.reviews.quarters import months_of, next_review_day, shift_quarter, trend_months
 from services.core.reviews.render.html import render_html
 from services.core.reviews.render.i18n import po_path
+from services.core.storage.measure_effect import MeasureEffect
 from tests.unit.test_report_build import demo
 
 NOW = datetime(2027, 1, 4, 9, tzinfo=UTC)

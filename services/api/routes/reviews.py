@@ -17,8 +17,9 @@ from pydantic import BaseModel
 from services.api.deps import AgreementsDep, ReaderDep, SessionDep
 from services.api.problems import problem_responses
 from services.api.routes.agreement_common import unknown_agreement
-from services.core.agreement_model import Agreement
-from services.core.http.auth import PrincipalDep
+from services.core.agreements.model import Agreement
+from services.core.auth.access import Permission
+from services.core.auth.http import PrincipalDep
 from services.core.http.problems import ProblemError
 from services.core.reports.lifecycle import utcnow
 from services.core.reports.render.pdf import render_pdf
@@ -26,7 +27,6 @@ from services.core.reviews import service, store
 from services.core.reviews.actions import ActionItemSource, MeetingRecords
 from services.core.reviews.model import ReviewPack
 from services.core.reviews.render.html import render_html
-from services.core.security import Permission
 
 router = APIRouter(prefix="/v1", tags=["reviews"])
 AgreementId = Annotated[str, Path(examples=["acme-helpdesk"])]

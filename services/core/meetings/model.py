@@ -14,8 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.core.agreement_model import MeasureStatus
-from services.core.events import Identifier
+from services.core.agreements.model import MeasureStatus
+from services.core.contract.events import Identifier
 
 QUARTER_PATTERN = r"^\d{4}-Q[1-4]$"
 _QUARTER = re.compile(QUARTER_PATTERN)

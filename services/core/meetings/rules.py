@@ -11,8 +11,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.core.agreement_model import ActionItemRef, Agreement, ImprovementMeasure, MeasureKind
-from services.core.events import Identifier
+from services.core.agreements.model import ActionItemRef, Agreement, ImprovementMeasure, MeasureKind
+from services.core.contract.events import Identifier
 from services.core.meetings.model import ActionItem, MeetingRecord
 
 

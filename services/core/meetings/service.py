@@ -14,9 +14,7 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.core import agreement_changes as changes
-from services.core.agreement_model import Agreement, ImprovementMeasure
-from services.core.db.agreements_repo import StoredAgreement, get_agreement, lock_agreement
+from services.core.agreements.model import Agreement, ImprovementMeasure
 from services.core.meetings import store
 from services.core.meetings.model import ActionItemState, MeetingRecord, previous_quarter
 from services.core.meetings.rules import (
@@ -30,6 +28,8 @@ from services.core.meetings.rules import (
     with_measure,
 )
 from services.core.meetings.store import StoredMeeting
+from services.core.storage import agreement_changes as changes
+from services.core.storage.agreements_repo import StoredAgreement, get_agreement, lock_agreement
 
 Outcome = Literal["created", "updated", "new-version", "unchanged"]
 

@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.core.db.models import ReviewMeetingRow
 from services.core.meetings.model import MeetingRecord, MeetingState
+from services.core.storage.models import ReviewMeetingRow
 
 
 @dataclass(frozen=True, slots=True)

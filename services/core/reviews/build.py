@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from services.core.agreement_model import Agreement, targets_at
-from services.core.agreement_targets import TargetVersion
-from services.core.agreement_term import today_in
-from services.core.db.measure_effect import MeasureEffect
+from services.core.agreements.model import Agreement, targets_at
+from services.core.agreements.sla import evaluate_target
+from services.core.agreements.targets import TargetVersion
+from services.core.agreements.term import today_in
 from services.core.kpi.effect import NOT_PROOF_OF_CAUSE
 from services.core.kpi.figures import Figure
 from services.core.kpi.windows import period_bounds
@@ -34,7 +34,7 @@ from services.core.reviews.model import (
 )
 from services.core.reviews.points import discussion_points, term_review
 from services.core.reviews.quarters import months_of, shift_quarter
-from services.core.sla import evaluate_target
+from services.core.storage.measure_effect import MeasureEffect
 
 _EMPTY = Figure(None, 0)
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.core.agreement_model import Agreement
-from services.core.db.kpi_reader import KpiReader, agreement_kpis
-from services.core.db.measure_effect import MeasureEffect, measure_effect
+from services.core.agreements.model import Agreement
 from services.core.reports.inputs import Figures
 from services.core.reports.model import ReportState
 from services.core.reviews.actions import ActionItemSource, NoMeetingRecords
 from services.core.reviews.build import last_day
 from services.core.reviews.inputs import EFFECT_DAYS, PackInputs
 from services.core.reviews.quarters import trend_months
+from services.core.storage.kpi_reader import KpiReader, agreement_kpis
+from services.core.storage.measure_effect import MeasureEffect, measure_effect
 
 
 async def effects_of(

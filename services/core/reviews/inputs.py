@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from services.core.agreement_model import Agreement
-from services.core.db.measure_effect import MeasureEffect
+from services.core.agreements.model import Agreement
 from services.core.meetings.model import ActionItemState
 from services.core.reports.inputs import Figures
 from services.core.reports.model import ReportState
+from services.core.storage.measure_effect import MeasureEffect
 
 EFFECT_DAYS = 28  # each side of a measure's start, as the effect route's default
 

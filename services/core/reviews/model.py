@@ -13,8 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.core.agreement_model import MeasureStatus
-from services.core.agreement_term import AgreementStatus
+from services.core.agreements.model import MeasureStatus
+from services.core.agreements.term import AgreementStatus
 from services.core.kpi.effect import Direction, Method
 from services.core.meetings.model import ItemStatus
 from services.core.reports.model import MeasureRow, MonthPoint, ReportState, TargetState, Value

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from services.core.agreement_term import Term, agreement_status, current_term_end
+from services.core.agreements.term import Term, agreement_status, current_term_end
 from services.core.reviews.model import DiscussionPoint, NoticeDue, TargetQuarterRow, TermReview
 from services.core.reviews.quarters import next_review_day
 

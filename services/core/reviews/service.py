@@ -12,8 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.core.agreement_model import Agreement
-from services.core.db.kpi_reader import KpiReader
+from services.core.agreements.model import Agreement
 from services.core.reports import lifecycle
 from services.core.reports.model import ReportState
 from services.core.reviews import store
@@ -22,6 +21,7 @@ from services.core.reviews.build import build_pack
 from services.core.reviews.fetch import fetch_pack_inputs
 from services.core.reviews.model import ReviewPack
 from services.core.reviews.store import StoredPack
+from services.core.storage.kpi_reader import KpiReader
 
 # Header fields that say when and as which version a pack was made, not what it says.
 _VOLATILE = ("generated_at", "stream_time", "version")

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.core.db.models import ReviewVersionRow
 from services.core.reviews.model import ReviewPack
+from services.core.storage.models import ReviewVersionRow
 
 
 @dataclass(frozen=True, slots=True)
