@@ -113,7 +113,9 @@ async def get_review(
     principal: PrincipalDep,
     actions: ActionsDep,
     lang: Lang = None,
-    version: Annotated[int | None, Query(ge=0, description="0: the live draft.")] = None,
+    version: Annotated[
+        int | None, Query(ge=0, le=2**31 - 1, description="0: the live draft.")
+    ] = None,
 ) -> Any:
     """The latest issued version, or `version`; admins get the live draft (version 0) when
     nothing was issued yet or when they ask for `version=0`."""
