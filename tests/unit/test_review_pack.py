@@ -264,7 +264,7 @@ def test_measures_carry_delay_and_effects_and_action_items_their_fate() -> None:
     )
     page = render_html(pack, "en")
     actions = page.split('id="actions"')[1]
-    assert "triage-training (in progress)" in actions
+    assert "First-contact triage training (in progress)" in actions
     assert "overdue" in actions
     assert "not proof of cause" in pack.note
     assert not build_pack(inputs()).action_items.available

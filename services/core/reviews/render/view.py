@@ -102,11 +102,11 @@ class View(ReportView):
             "effects": [self.effect(e) for e in m.effects],
         }
 
-    def action(self, a: ActionItemRow) -> dict[str, str]:
-        measure = a.measure_id or ""
+    def action(self, a: ActionItemRow, titles: dict[str, str]) -> dict[str, str]:
+        measure = titles.get(a.measure_id, a.measure_id) if a.measure_id else ""
         if a.measure_id and a.measure_status is not None:
             status = self._(report_labels.MEASURE_STATES[a.measure_status])
-            measure = f"{a.measure_id} ({status})"
+            measure = f"{measure} ({status})"
         return {
             "title": a.title,
             "owner": a.owner,
@@ -138,6 +138,7 @@ def pack_context(pack: ReviewPack, formats: Formats, gettext: Any) -> dict[str, 
     """Everything the template shows, formatted for `formats`' language."""
     v, f, _ = View(formats, gettext), formats, gettext
     h = pack.header
+    titles = {m.measure.measure_id: m.measure.title for m in pack.measures}
     return {
         "lang": f.language,
         "h": {
@@ -179,6 +180,6 @@ def pack_context(pack: ReviewPack, formats: Formats, gettext: Any) -> dict[str, 
         "actions": {
             "quarter": pack.action_items.previous_quarter,
             "available": pack.action_items.available,
-            "rows": [v.action(a) for a in pack.action_items.items],
+            "rows": [v.action(a, titles) for a in pack.action_items.items],
         },
     }
