@@ -30,8 +30,14 @@ REPORT_MO := $(patsubst %.po,%.mo,$(wildcard $(REPORT_LOCALE)/*/LC_MESSAGES/*.po
 $(REPORT_LOCALE)/%.mo: $(REPORT_LOCALE)/%.po $(STAMP)
 	$(BIN)/pybabel compile --statistics -D reports -i $< -o $@
 
+REVIEW_LOCALE := services/core/reviews/render/locale
+REVIEW_MO := $(patsubst %.po,%.mo,$(wildcard $(REVIEW_LOCALE)/*/LC_MESSAGES/*.po))
+
+$(REVIEW_LOCALE)/%.mo: $(REVIEW_LOCALE)/%.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -D reviews -i $< -o $@
+
 .PHONY: catalogs
-catalogs: $(REPORT_MO) ## Compile the report's message catalogues (.po -> .mo, not committed)
+catalogs: $(REPORT_MO) $(REVIEW_MO) ## Compile the report's and review pack's message catalogues (.po -> .mo, not committed)
 
 # Always run: the script only checks (fast) when everything is there, and installs otherwise.
 .PHONY: report-tools

@@ -269,6 +269,8 @@ if [[ -n "$REPORT_PERIOD" ]]; then
 EOF
 fi
 
+# The current quarter in the demo agreement's zone: its review pack (docs/reviews.md).
+QUARTER="$(TZ=Europe/Berlin date +%Y)-Q$(( ($(TZ=Europe/Berlin date +%-m) - 1) / 3 + 1 ))"
 cat <<EOF
 
   slawatch demo is running (logs in $LOG_DIR):
@@ -278,6 +280,8 @@ cat <<EOF
     admin key     KEY=$AUTH_BOOTSTRAP_ADMIN_TOKEN  (demo only; API and ingest)
     KPIs          curl -H "Authorization: Bearer $AUTH_BOOTSTRAP_ADMIN_TOKEN" \\
                        $API_URL/v1/agreements/acme-helpdesk/kpis
+    review pack   curl -H "Authorization: Bearer $AUTH_BOOTSTRAP_ADMIN_TOKEN" -o review.html \\
+                       $API_URL/v1/agreements/acme-helpdesk/reviews/$QUARTER.html  ($QUARTER; .pdf; JSON without suffix)
 
 EOF
 

@@ -30,6 +30,7 @@ from services.api.routes import (
     kpis,
     reports,
     review_meetings,
+    reviews,
     status,
     tickets,
 )
@@ -175,6 +176,7 @@ def create_app(
     app.include_router(status.router, dependencies=AUTHORIZED, responses=AUTH_RESPONSES)
     app.include_router(calendars.router, dependencies=AUTHORIZED, responses=AUTH_RESPONSES)
     app.include_router(review_meetings.router, dependencies=AUTHORIZED, responses=AUTH_RESPONSES)
+    app.include_router(reviews.router, dependencies=AUTHORIZED, responses=AUTH_RESPONSES)
     return app
 
 

@@ -422,3 +422,23 @@ class ReviewMeetingRow(Base):
     saved_by: Mapped[str] = mapped_column(Text, nullable=False)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     closed_by: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ReviewVersionRow(Base):
+    """An issued version of a quarterly review pack; a trigger refuses updates (immutable)."""
+
+    __tablename__ = "review_versions"
+    __table_args__ = (
+        CheckConstraint(_one_of("state", REPORT_STATES), name="state"),
+        CheckConstraint("version >= 1", name="version"),
+    )
+
+    agreement_id: Mapped[str] = _agreement_fk()
+    quarter: Mapped[str] = mapped_column(Text, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[str] = mapped_column(Text, nullable=False)
+    content: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    content_hash: Mapped[str] = mapped_column(Text, nullable=False)
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    issued_by: Mapped[str] = mapped_column(Text, nullable=False)
