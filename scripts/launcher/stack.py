@@ -67,10 +67,10 @@ class Stack:
     def prepare(self) -> None:
         """Apply the migrations and load the agreements into PostgreSQL and Kafka."""
         self.log("applying database migrations")
-        self.step("migrate", ["-m", "services.core.db.migrate"])
+        self.step("migrate", ["-m", "services.core.storage.migrate"])
         agreements = self.settings.agreements
         self.log(f"loading the agreements of {agreements} into PostgreSQL and Kafka")
-        self.step("agreements", ["-m", "services.core.agreements_sync", "--file", str(agreements)])
+        self.step("agreements", ["-m", "services.admin.sync_agreements", "--file", str(agreements)])
 
     def spawn(self, name: str, args: Sequence[str], env: dict[str, str] | None = None) -> Process:
         s = self.settings

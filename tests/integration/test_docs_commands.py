@@ -33,8 +33,8 @@ COMMANDS = [
 
 
 def create_admin_key(env: dict[str, str]) -> str:
-    """`python -m services.core.apikeys create --role admin`, as deploy/README.md has it."""
-    args = ["-m", "services.core.apikeys", "create", "--role", "admin", "--name", "docs"]
+    """`python -m services.admin.api_keys create --role admin`, as deploy/README.md has it."""
+    args = ["-m", "services.admin.api_keys", "create", "--role", "admin", "--name", "docs"]
     done = subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
