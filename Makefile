@@ -60,14 +60,17 @@ migrate: $(STAMP) ## Apply database migrations to DATABASE_URL
 
 .PHONY: demo
 demo: $(STAMP) catalogs report-tools ## Run the whole stack with simulated traffic (DEMO_SECONDS=N to stop after N s)
-	scripts/demo.sh
+	$(BIN)/python -m scripts.launcher
+
+SHELL_SCRIPTS := $(wildcard scripts/*.sh scripts/*/*.sh) .ci/run
 
 .PHONY: lint
-lint: $(STAMP) ## ruff and mypy
+lint: $(STAMP) ## ruff, mypy and shellcheck
 	$(BIN)/ruff check services tests bench scripts deploy
 	$(BIN)/ruff format --check services tests bench scripts deploy
 	$(BIN)/mypy
 	$(BIN)/mypy --explicit-package-bases deploy
+	$(BIN)/shellcheck --external-sources $(SHELL_SCRIPTS)
 
 .PHONY: test-unit
 test-unit: $(STAMP) catalogs ## Unit and component tests (no servers needed)

@@ -8,10 +8,6 @@ and the database never see each other's data.
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +15,7 @@ from typing import Any
 import yaml
 from aiokafka import AIOKafkaProducer
 
+from scripts.launcher.processes import Process
 from services.core.contract.events import EventBase, event_to_json, parse_event
 from services.core.contract.topics import event_key, family_of, topic_name
 from services.core.messaging.admin import ensure_topics, event_topics
@@ -78,39 +75,12 @@ async def produce_raw(bootstrap: str, topic: str, messages: Sequence[tuple[bytes
         await producer.stop()
 
 
-class WorkerProcess:
-    """One `python -m services.metrics.worker` process with test settings."""
+class WorkerProcess(Process):
+    """One `python -m services.metrics.worker` process with test settings (its log appends
+    across restarts, so a test reads what every incarnation wrote)."""
 
     def __init__(self, env: dict[str, str], log_path: Path) -> None:
-        self.env = {**os.environ, **env}
-        self.log_path = log_path
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "services.metrics.worker"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        super().__init__("worker", ["-m", "services.metrics.worker"], env, log_path)
 
 
 def worker_env(

@@ -1,25 +1,20 @@
-"""`make demo` prints the current quarter's review pack URL (scripts/demo.sh)."""
+"""`make demo` prints the current quarter's review pack URL (scripts/launcher/demo.py)."""
 
 from __future__ import annotations
 
-import re
-import subprocess
-from datetime import datetime
-from pathlib import Path
-from zoneinfo import ZoneInfo
+from datetime import date
 
-from services.core.reviews.quarters import quarter_of
-
-DEMO = Path(__file__).resolve().parents[2] / "scripts" / "demo.sh"
+from scripts.launcher.demo import review_pack_line
 
 
 def test_the_demo_prints_this_quarters_review_pack_url() -> None:
-    script = DEMO.read_text()
-    (line,) = [x for x in script.splitlines() if x.startswith("QUARTER=")]
+    line = review_pack_line("http://127.0.0.1:8000", "sw_demo", date(2026, 12, 2))
 
-    quarter = subprocess.run(
-        ["bash", "-c", f'{line}; echo "$QUARTER"'], check=True, capture_output=True, text=True
-    ).stdout.strip()
+    assert "http://127.0.0.1:8000/v1/agreements/acme-helpdesk/reviews/2026-Q4.html" in line
+    assert 'Authorization: Bearer sw_demo"' in line
 
-    assert quarter == quarter_of(datetime.now(ZoneInfo("Europe/Berlin")).date())
-    assert re.search(r"\$API_URL/v1/agreements/acme-helpdesk/reviews/\$QUARTER\.html", script)
+
+def test_the_quarter_turns_with_the_calendar() -> None:
+    line = review_pack_line("http://api", "k", date(2027, 1, 1))
+
+    assert "/reviews/2027-Q1.html" in line
