@@ -22,8 +22,6 @@ from tests.auth import ADMIN, bearer
 from tests.component.api_scenario import write_agreements
 from tests.component.test_ingest_api import FakePublisher, created
 
-pytest_plugins = ["tests.integration.db_fixtures"]
-
 
 async def cli(database_url: str, *argv: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     """`python -m services.core.apikeys ARGV`: exit status and standard output."""
