@@ -20,7 +20,7 @@ from services.core.settings import ApiSettings, DatabaseSettings, IngestSettings
 from services.ingest.app import create_app as ingest_app
 from tests.auth import ADMIN, bearer
 from tests.component.api_scenario import write_agreements
-from tests.component.test_ingest_api import FakePublisher, created
+from tests.component.ingest_fakes import FakePublisher, created
 
 
 async def cli(database_url: str, *argv: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:

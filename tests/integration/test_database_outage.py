@@ -21,7 +21,7 @@ from services.core.settings import DatabaseSettings, IngestSettings, KafkaSettin
 from services.ingest.app import create_app as ingest_app
 from tests.auth import ADMIN, ADMIN_HEADERS, bearer
 from tests.component.api_scenario import write_agreements
-from tests.component.test_ingest_api import FakePublisher, created
+from tests.component.ingest_fakes import FakePublisher, created
 from tests.integration.agreements_support import running_api
 from tests.integration.outage import TcpProxy
 from tests.integration.test_api_keys_db import cli

@@ -17,7 +17,7 @@ from services.core.settings import IngestSettings, KafkaSettings
 from services.core.topics import Family, event_key, family_of, topic_name
 from services.ingest.app import create_app
 from tests.auth import ADMIN, ADMIN_HEADERS
-from tests.component.test_ingest_api import FakeAgreements
+from tests.component.ingest_fakes import FakeAgreements
 from tests.integration.kafka_reads import read_to_end
 
 

@@ -21,7 +21,7 @@ POLLING = TESTS / "polling.py"
 
 # Sleeps that simulate something slow (they are the behaviour under test), not waits.
 SIMULATED_DELAYS = {
-    "component/test_ingest_api.py": "a publisher that never answers",
+    "component/ingest_fakes.py": "a publisher that never answers",
     "component/test_slow_bodies.py": "a client sending a byte now and then",
     "integration/test_sla_status_outbox.py": "a broker acknowledging late",
     "unit/test_worker_hold_and_counts.py": "a fake clock ticking",
