@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from services.core.events import EventBase
+from services.core.contract.events import EventBase
 from services.ingest.agreements import KnownAgreement
 from services.ingest.publisher import PublishError
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from aiokafka.errors import KafkaConnectionError
 
-from services.core.events import parse_event
-from services.core.kafka_admin import ensure_topics
+from services.core.contract.events import parse_event
+from services.core.messaging.admin import ensure_topics
 from services.ingest.publisher import KafkaEventPublisher, PublishError
 from tests.component.ingest_fakes import MAX_BYTES, MAX_EVENTS, Harness, created, post
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from services.core.db.event_counts import hour_of
-from services.core.events import parse_event
+from services.core.contract.events import parse_event
+from services.core.storage.event_counts import hour_of
 from tests.component.ingest_fakes import Harness, created, post
 
 

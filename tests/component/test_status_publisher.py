@@ -6,9 +6,9 @@ the message. The publisher now never sends a message again while its delivery is
 
 from __future__ import annotations
 
-from services.core.db.outbox_repo import OutboxMessage
+from services.core.messaging.sla_status import EVENT_ID_HEADER, SlaStatusPublisher
 from services.core.settings import KafkaSettings
-from services.core.sla_status_events import EVENT_ID_HEADER, SlaStatusPublisher
+from services.core.storage.outbox_repo import OutboxMessage
 from tests.polling import eventually
 from tests.slow_broker import SlowBroker
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
-from services.core.db.session import make_sessionmaker
 from services.core.settings import DEFAULT_DATABASE_URL
+from services.core.storage.session import make_sessionmaker
 from tests.integration.db_fixtures import fresh_database
 from tests.integration.stack import WorkerProcess, worker_env, write_agreements
 

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 
-from services.core.db.migrate import upgrade_head
+from services.core.storage.migrate import upgrade_head
 
 
 @asynccontextmanager
