@@ -103,7 +103,7 @@ OWNED = re.compile(r"(\w+): owns partitions \[([\d, ]*)\]")
 
 def owned_partitions(worker: WorkerProcess, family: Family) -> set[int]:
     """The partitions of `family` the worker's latest assignment gave it (from its log)."""
-    found = [m for m in OWNED.finditer(worker.log_path.read_text(errors="replace"))]
+    found = OWNED.finditer(worker.log_path.read_text(errors="replace"))
     latest = [m.group(2) for m in found if m.group(1) == family.value]
     return {int(p) for p in latest[-1].split(",") if p.strip()} if latest else set()
 
