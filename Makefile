@@ -44,6 +44,12 @@ catalogs: $(REPORT_MO) $(REVIEW_MO) ## Compile the report's and review pack's me
 report-tools: ## Install CJK fonts, Pango, poppler and Chromium for reports (Debian)
 	scripts/ensure-report-tools.sh
 
+# Always run, like report-tools: only checks when the tools are there. Tests locate these
+# tools and fail naming this target when one is missing; no test installs anything.
+.PHONY: promtool
+promtool: ## Install promtool, amtool and the Prometheus server for the tests (Debian, as root)
+	scripts/ensure-promtool.sh >/dev/null
+
 .PHONY: infra-up
 infra-up: ## Start the local Kafka broker and PostgreSQL (reused when running)
 	scripts/infra/kafka.sh start
@@ -73,11 +79,11 @@ lint: $(STAMP) ## ruff, mypy and shellcheck
 	$(BIN)/shellcheck --external-sources $(SHELL_SCRIPTS)
 
 .PHONY: test-unit
-test-unit: $(STAMP) catalogs ## Unit and component tests (no servers needed)
-	$(BIN)/pytest tests/unit tests/component -q
+test-unit: $(STAMP) catalogs promtool ## Unit, component and deploy-file tests (no servers needed)
+	$(BIN)/pytest tests/unit tests/component tests/deploy -q
 
 .PHONY: test
-test: $(STAMP) catalogs report-tools ## Lint, then every test against a real Kafka broker and PostgreSQL
+test: $(STAMP) catalogs report-tools promtool ## Lint, then every test against a real Kafka broker and PostgreSQL
 	$(MAKE) --no-print-directory lint
 	HYPOTHESIS_PROFILE=ci scripts/with-infra.sh $(BIN)/pytest tests -q -m "not quarantine"
 
@@ -114,8 +120,8 @@ observability: $(STAMP) ## Regenerate the SLO alert rules and the Grafana dashbo
 	$(BIN)/python -m deploy.grafana.build
 
 .PHONY: test-rules
-test-rules: $(STAMP) ## promtool tests of every alert and recording rule (no servers needed)
-	$(BIN)/pytest -q tests/integration/test_prometheus_rules.py tests/integration/test_dashboards_queries.py
+test-rules: $(STAMP) promtool ## promtool tests of every alert and recording rule (no servers needed)
+	$(BIN)/pytest -q tests/deploy/test_prometheus_rules.py tests/deploy/test_dashboards_queries.py
 
 .PHONY: clean
 clean: ## Remove the virtual environment and local run data

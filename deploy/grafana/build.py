@@ -2,7 +2,7 @@
 
 Why generated: the panels of each KPI share one shape, and every query must use only
 metric names of docs/metrics.md; the builder keeps both true, and
-tests/unit/test_grafana_dashboards.py checks the committed JSON equals a fresh build.
+tests/deploy/test_grafana_dashboards.py checks the committed JSON equals a fresh build.
 
 Usage (from the repository root): python -m deploy.grafana.build [--check]
 """

@@ -2,141 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
-from collections import Counter
-from collections.abc import AsyncIterator, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 from aiokafka.errors import KafkaConnectionError
 
-from services.core.contract.events import EventBase, parse_event
+from services.core.contract.events import parse_event
 from services.core.messaging.admin import ensure_topics
-from services.core.settings import IngestSettings, KafkaSettings
-from services.ingest.agreements import KnownAgreement
-from services.ingest.app import create_app
 from services.ingest.publisher import KafkaEventPublisher, PublishError
-from tests.auth import ADMIN, ADMIN_HEADERS, MemoryKeys
+from tests.component.ingest_fakes import MAX_BYTES, MAX_EVENTS, Harness, created, post
 
-MAX_EVENTS, MAX_BYTES = 5, 4096
 PROBLEM = "application/problem+json"
 JSON = {"Content-Type": "application/json"}
-
-
-class FakePublisher:
-    """Records every batch; can be told to fail, to hang, or to report not ready."""
-
-    def __init__(self) -> None:
-        self.batches: list[list[EventBase]] = []
-        self.started = self.stopped = False
-        self.fail = self.hang = self.unready = False
-
-    async def start(self) -> None:
-        self.started = True
-
-    async def stop(self) -> None:
-        self.stopped = True
-
-    async def ready(self) -> bool:
-        return self.started and not self.stopped and not self.unready
-
-    async def publish(self, events: Sequence[EventBase]) -> None:
-        if self.hang:
-            await asyncio.sleep(3600)
-        if self.fail:
-            raise PublishError("broker down")
-        self.batches.append(list(events))
-
-    @property
-    def published_ids(self) -> list[str]:
-        return [e.event_id for batch in self.batches for e in batch]
-
-
-TERM_START = datetime(2024, 1, 1, tzinfo=UTC)
-
-
-@dataclass
-class FakeAgreements:
-    """Agreements by id (client and term start), every lookup made, and every count recorded."""
-
-    known: dict[str, KnownAgreement] = field(
-        default_factory=lambda: {
-            "acme": KnownAgreement("acme", TERM_START),
-            # a year before this term is before the floor
-            "old": KnownAgreement("acme", datetime(2000, 6, 1, tzinfo=UTC)),
-        }
-    )
-    counts: Counter[tuple[str, float, str]] = field(default_factory=Counter)
-    lookups: list[set[str]] = field(default_factory=list)
-    broken: bool = False
-
-    @classmethod
-    def of(cls, clients: Mapping[str, str]) -> FakeAgreements:
-        """Agreements id -> client, every term starting at `TERM_START`."""
-        return cls({a: KnownAgreement(client, TERM_START) for a, client in clients.items()})
-
-    async def lookup(self, ids: Collection[str]) -> dict[str, KnownAgreement]:
-        self.lookups.append(set(ids))
-        if self.broken:
-            raise OSError("database down")
-        return {a: self.known[a] for a in ids if a in self.known}
-
-    async def record(self, counts: Mapping[tuple[str, float, str], int]) -> None:
-        # Everything asked for: the real store would drop unknown agreements, hiding a leak.
-        self.counts.update(counts)
-
-
-@dataclass
-class Harness:
-    client: httpx.AsyncClient
-    publisher: FakePublisher
-    agreements: FakeAgreements = field(default_factory=FakeAgreements)
-
-
-@pytest.fixture
-async def harness() -> AsyncIterator[Harness]:
-    publisher = FakePublisher()
-    settings = IngestSettings(
-        max_batch_events=MAX_EVENTS, max_body_bytes=MAX_BYTES, publish_timeout_seconds=0.2
-    )
-    kafka = KafkaSettings(bootstrap_servers="127.0.0.1:1")
-    # Keys and agreements in memory: no database, so readiness is about the broker only.
-    agreements = FakeAgreements()
-    app = create_app(
-        settings,
-        kafka,
-        publisher,
-        security=ADMIN,
-        lookup_key=MemoryKeys().lookup,
-        lookup_agreements=agreements.lookup,
-        record_counts=agreements.record,
-    )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://ingest", headers=ADMIN_HEADERS
-        ) as client:
-            yield Harness(client, publisher, agreements)
-    assert publisher.stopped
-
-
-def created(n: int, **changes: Any) -> dict[str, Any]:
-    event = {
-        "event_id": f"e-{n}",
-        "type": "ticket.created",
-        "occurred_at": "2024-05-06T09:15:00Z",
-        "agreement_id": "acme",
-        "ticket_id": f"T-{n}",
-        "customer_id": "c-1",
-        "channel": "email",
-        "priority": "normal",
-    }
-    return {**event, **changes}
 
 
 CALL = {
@@ -147,10 +27,6 @@ CALL = {
     "call_id": "C-1",
     "customer_id": "c-1",
 }
-
-
-async def post(h: Harness, body: Any) -> httpx.Response:
-    return await h.client.post("/v1/events", json=body)
 
 
 async def test_single_object_is_a_batch_of_one(harness: Harness) -> None:

@@ -19,7 +19,7 @@ from services.core.auth.access import ApiKeyRecord, Role, issue_key
 from services.core.settings import IngestSettings, KafkaSettings
 from services.ingest.app import create_app
 from tests.auth import ADMIN, ADMIN_TOKEN, MemoryKeys, bearer
-from tests.component.test_ingest_api import FakeAgreements, FakePublisher, created
+from tests.component.ingest_fakes import FakeAgreements, FakePublisher, created
 
 OWNERS = {"acme-a": "acme", "acme-b": "acme", "ini-a": "initech"}
 AGREEMENTS = [*OWNERS, "nowhere"]  # "nowhere" exists for no client

@@ -13,9 +13,7 @@ import pytest
 
 from services.core.contract.events import parse_event
 from services.core.storage.event_counts import hour_of
-from tests.component.test_ingest_api import Harness, created, harness, post
-
-__all__ = ["harness"]  # the fixture, imported for this module's tests
+from tests.component.ingest_fakes import Harness, created, post
 
 
 def at(instant: datetime) -> str:

@@ -14,7 +14,7 @@ from services.core.auth.authenticator import KeyLookup
 from services.core.settings import IngestSettings, KafkaSettings
 from services.ingest.app import create_app
 from tests.auth import ADMIN, ADMIN_TOKEN, MemoryKeys, bearer
-from tests.component.test_ingest_api import FakeAgreements, FakePublisher, created
+from tests.component.ingest_fakes import FakeAgreements, FakePublisher, created
 
 PROBLEM = "application/problem+json"
 UNKNOWN = "sw_not_a_real_key_0123456789abcdef"

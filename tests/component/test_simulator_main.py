@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse
 from services.core.contract.events import InvalidEvent, parse_event
 from services.simulator.main import Options, parse_args, simulate
 from services.simulator.sender import IngestRefused, IngestSender, IngestUnavailable
+from tests.polling import eventually, eventually_sync
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "deploy/agreements/demo.yaml"
@@ -121,10 +122,16 @@ async def test_waits_for_the_ingest_service_to_come_up(listener: tuple[socket.so
     fake = FakeIngest()
     event = {"type": "ticket.reopened", "event_id": "e1", "agreement_id": "a", "ticket_id": "t"}
     event["occurred_at"] = "2026-10-05T00:00:00Z"
-    async with httpx.AsyncClient() as client:
+    attempts: list[httpx.Request] = []
+
+    async def attempt(request: httpx.Request) -> None:
+        attempts.append(request)
+
+    async with httpx.AsyncClient(event_hooks={"request": [attempt]}) as client:
         sender = IngestSender(client, url, asyncio.Event(), retry_seconds=20)
         sending = asyncio.create_task(sender.send([event]))
-        await asyncio.sleep(1.0)
+        # Refused, then tried again: the sender waits for the service rather than giving up.
+        await eventually(lambda: len(attempts) >= 2, timeout=15, message="no second attempt")
         assert not sending.done()
         for _ in _serve(fake.app, sock):
             await asyncio.wait_for(sending, 15)
@@ -177,9 +184,12 @@ def test_sigterm_stops_the_simulator_cleanly(ingest: tuple[FakeIngest, str]) -> 
         text=True,
     )
     try:
-        deadline = time.monotonic() + 30
-        while len(fake.batches) < 3 and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.1)
+        eventually_sync(
+            lambda: len(fake.batches) >= 3 or proc.poll() is not None,
+            timeout=30,
+            interval=0.1,
+            message="fewer than three batches sent",
+        )
         assert len(fake.batches) >= 3
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=15)

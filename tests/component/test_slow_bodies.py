@@ -18,7 +18,7 @@ import pytest
 from services.core.settings import IngestSettings, KafkaSettings
 from services.ingest.app import create_app
 from tests.auth import ADMIN, ADMIN_HEADERS, ADMIN_TOKEN, MemoryKeys
-from tests.component.test_ingest_api import FakeAgreements, FakePublisher, created
+from tests.component.ingest_fakes import FakeAgreements, FakePublisher, created
 from tests.integration.prom_server import free_port, served
 
 DEADLINE_SECONDS = 1.0

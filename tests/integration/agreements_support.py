@@ -11,12 +11,12 @@ from typing import Any
 
 import httpx
 import yaml
-from aiokafka import AIOKafkaConsumer
 from fastapi import FastAPI
 
 from services.api.main import create_app
 from services.core.settings import ApiSettings, DatabaseSettings, KafkaSettings
 from tests.auth import ADMIN, admin_client
+from tests.integration.kafka_reads import read_to_end
 from tests.integration.stack import DEMO_AGREEMENTS
 
 
@@ -28,22 +28,7 @@ def demo_body(agreement_id: str, index: int = 0) -> dict[str, Any]:
 
 async def read_topic(bootstrap: str, topic: str) -> list[tuple[str, Any, dict[str, str]]]:
     """Every (key, decoded value or None, headers) of `topic`, from the start to its end."""
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    try:
-        partitions = list(consumer.assignment())
-        ends = await consumer.end_offsets(partitions)
-        records = []
-        while True:
-            batch = await consumer.getmany(timeout_ms=500)
-            for got in batch.values():
-                records += got
-            if not batch and all([await consumer.position(tp) >= ends[tp] for tp in partitions]):
-                break
-    finally:
-        await consumer.stop()
+    records = await read_to_end(bootstrap, [topic])
     return [
         (
             r.key.decode(),

@@ -23,6 +23,8 @@ from typing import Any
 
 import aiohttp
 
+from tests.polling import eventually
+
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -45,11 +47,17 @@ class PageLoad:
 
 async def _port(profile: Path, deadline: float) -> int:
     marker = profile / "DevToolsActivePort"
-    while time.monotonic() < deadline:
-        if marker.exists() and marker.read_text().strip():
-            return int(marker.read_text().split()[0])
-        await asyncio.sleep(0.1)
-    raise TimeoutError("chromium did not open its DevTools port")
+
+    def written() -> str:
+        return marker.read_text().strip() if marker.exists() else ""
+
+    text = await eventually(
+        written,
+        timeout=deadline - time.monotonic(),
+        interval=0.1,
+        message="chromium did not open its DevTools port",
+    )
+    return int(text.split()[0])
 
 
 def _error_of(method: str, params: dict[str, Any]) -> str | None:
@@ -134,9 +142,17 @@ async def _drive(
     for domain in ("Network", "Runtime", "Log", "Page"):
         await call(f"{domain}.enable")
     await call("Page.navigate", url=url)
-    while not loaded:
+
+    async def page_loaded() -> bool:
+        # A call lets the events that arrived meanwhile (the load event among them) be read.
         await call("Runtime.evaluate", expression="document.readyState")
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{url} did not load")
+        return loaded
+
+    await eventually(
+        page_loaded,
+        timeout=deadline - time.monotonic(),
+        interval=0,  # each call waits for its answer
+        message=f"{url} did not load",
+    )
     shot = await call("Page.captureScreenshot", format="png", captureBeyondViewport=False)
     result.screenshot = base64.b64decode(shot["data"])

@@ -1,19 +1,17 @@
 """A real Prometheus server and an API served by uvicorn, for live tests on loopback.
 
-Prometheus is Debian's `prometheus` package (scripts/ensure-promtool.sh installs it with
-promtool). It runs with a generated config that scrapes the given targets every second and
-loads the committed rule files, storage in a temporary directory, and is always killed by
-the context manager that started it.
+Prometheus is Debian's `prometheus` package (`make promtool` installs it with promtool).
+It runs with a generated config that scrapes the given targets every second and loads the
+committed rule files, storage in a temporary directory, and is always killed by the context
+manager that started it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
 import socket
 import subprocess
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,8 @@ import uvicorn
 import yaml
 from fastapi import FastAPI
 
-from tests.integration.prom_tools import ROOT, ensure_promtool
+from tests.polling import eventually
+from tests.prom_tools import ROOT, require_tool
 
 RULES = ROOT / "deploy" / "prometheus" / "rules"
 
@@ -37,11 +36,8 @@ def free_port() -> int:
 
 
 def prometheus_binary() -> str:
-    ensure_promtool()  # installs the `prometheus` package, which ships the server too
-    path = shutil.which("prometheus") or "/usr/bin/prometheus"
-    if not Path(path).is_file():
-        pytest.fail("no prometheus server binary; run scripts/ensure-promtool.sh as root")
-    return path
+    # Debian's `prometheus` package ships the server beside promtool: `make promtool`.
+    return require_tool("prometheus")
 
 
 def _scrape_config(job: str, targets: list[str], token: Path | None) -> dict[str, Any]:
@@ -102,17 +98,18 @@ class PrometheusApi:
         return dict(response.json())
 
     async def wait_targets_up(self, http: httpx.AsyncClient, count: int, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        health: list[str] = []
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.TransportError):
-                body = (await http.get(f"{self.url}/api/v1/targets")).json()
-                health = [t["health"] for t in body["data"]["activeTargets"]]
-                if health.count("up") == count:
-                    return
-            await asyncio.sleep(0.5)
-        log = self.log_path.read_text(errors="replace")[-3000:]
-        pytest.fail(f"targets not up after {seconds}s: {health}\n{log}")
+        async def health() -> list[str]:
+            body = (await http.get(f"{self.url}/api/v1/targets")).json()
+            return [t["health"] for t in body["data"]["activeTargets"]]
+
+        await eventually(
+            health,
+            until=lambda states: states.count("up") == count,
+            timeout=seconds,
+            interval=0.5,
+            message=lambda: "targets not up:\n" + self.log_path.read_text(errors="replace")[-3000:],
+            ignoring=(httpx.TransportError,),  # the server may not listen yet
+        )
 
 
 @contextlib.asynccontextmanager
@@ -122,12 +119,15 @@ async def served(app: FastAPI, port: int) -> AsyncIterator[None]:
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )
     task = asyncio.create_task(server.serve())
+
+    def started() -> bool:
+        if task.done() and not server.started:
+            task.result()  # raises what stopped the server
+            pytest.fail("uvicorn stopped before it started")
+        return bool(server.started)
+
     try:
-        while not server.started:
-            if task.done():
-                task.result()  # raises what stopped the server
-                pytest.fail("uvicorn stopped before it started")
-            await asyncio.sleep(0.05)
+        await eventually(started, interval=0.05, message="uvicorn did not start")
         yield
     finally:
         server.should_exit = True

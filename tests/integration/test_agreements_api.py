@@ -16,8 +16,6 @@ from services.core.messaging.agreement_topic import decode_params
 from services.core.settings import KafkaSettings
 from tests.integration.agreements_support import demo_body, read_topic, running_api
 
-pytest_plugins = ["tests.integration.db_fixtures"]
-
 
 @pytest.fixture
 async def client(

@@ -7,12 +7,9 @@ it from the topic and counts the agreement's next events.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from pathlib import Path
 
-import pytest
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -23,8 +20,8 @@ from services.core.storage.repository import stream_time
 from services.core.storage.session import make_sessionmaker
 from tests.integration.agreements_support import demo_body, running_api
 from tests.integration.stack import WorkerProcess, create_topics, produce, worker_env
+from tests.polling import eventually
 
-pytest_plugins = ["tests.integration.db_fixtures"]
 DEADLINE_SECONDS = 45
 
 
@@ -49,13 +46,20 @@ async def first_deadletter(bootstrap: str, prefix: str, worker: WorkerProcess) -
     )
     await consumer.start()
     try:
-        deadline = time.monotonic() + DEADLINE_SECONDS
-        while time.monotonic() < deadline:
+
+        async def first() -> dict | None:
             for records in (await consumer.getmany(timeout_ms=1000)).values():
                 return dict(json.loads(records[0].value))
+            return None
+
+        return await eventually(
+            first,
+            timeout=DEADLINE_SECONDS,
+            interval=0,  # `getmany` itself waits up to a second
+            message=lambda: f"nothing dead-lettered:\n{worker.log_tail()}",
+        )
     finally:
         await consumer.stop()
-    pytest.fail(f"nothing dead-lettered in {DEADLINE_SECONDS}s:\n{worker.log_tail()}")
 
 
 async def test_a_worker_counts_an_agreement_put_while_it_runs(
@@ -85,21 +89,24 @@ async def test_a_worker_counts_an_agreement_put_while_it_runs(
             put = await api.put(f"/v1/agreements/{agreement_id}", json=demo_body(agreement_id))
             assert put.status_code == 201
 
-        # The worker applies the agreement within moments; until then events may still be
-        # refused, so send a new one every few seconds until one is counted.
-        deadline = time.monotonic() + DEADLINE_SECONDS
-        counted, n = None, 0
-        while counted is None and time.monotonic() < deadline:
-            n += 1
-            await produce(kafka_bootstrap, topic_prefix, [ticket(agreement_id, n)])
-            for _ in range(6):
-                await asyncio.sleep(0.5)
-                async with sessions() as session:
-                    counted = await stream_time(session, agreement_id)
-                if counted is not None:
-                    break
-        if counted is None:
-            pytest.fail(f"no event counted in {DEADLINE_SECONDS}s:\n{worker.log_tail()}")
-        assert f"agreement {agreement_id} at version 1 applied" in worker.log_tail(400)
+        # Events sent before the worker has applied the agreement may still be refused: wait
+        # until its log says the agreement is applied, then send one that must be counted.
+        applied = f"agreement {agreement_id} at version 1 applied"
+        await eventually(
+            lambda: applied in worker.log_tail(400),
+            timeout=DEADLINE_SECONDS,
+            message=lambda: f"the agreement was never applied:\n{worker.log_tail()}",
+        )
+        await produce(kafka_bootstrap, topic_prefix, [ticket(agreement_id, 1)])
+
+        async def counted() -> float | None:
+            async with sessions() as session:
+                return await stream_time(session, agreement_id)
+
+        await eventually(
+            counted,
+            timeout=DEADLINE_SECONDS,
+            message=lambda: f"no event counted:\n{worker.log_tail()}",
+        )
     finally:
         worker.stop()

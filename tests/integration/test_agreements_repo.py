@@ -21,8 +21,6 @@ from services.core.storage import agreement_changes as changes
 from services.core.storage import agreements_repo as repo
 from services.core.storage.models import AgreementTargetRow, ImprovementMeasureRow
 
-pytest_plugins = ["tests.integration.db_fixtures"]
-
 DEMO = Path(__file__).parents[2] / "deploy/agreements/demo.yaml"
 NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
 

@@ -13,8 +13,6 @@ from services.core.storage.agreements_repo import get_agreement
 from tests.integration.agreements_support import read_topic
 from tests.integration.stack import write_agreements
 
-pytest_plugins = ["tests.integration.db_fixtures"]
-
 
 async def test_sync_is_idempotent_and_publishes_every_agreement(
     tmp_path: Path,

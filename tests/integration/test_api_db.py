@@ -17,7 +17,6 @@ from tests.component.api_scenario import EXPECTED, T, bucket_rows, write_agreeme
 from tests.integration.agreements_support import running_api
 
 # The database fixtures (clean schema, engine, session, unique agreement id).
-pytest_plugins = ["tests.integration.db_fixtures"]
 
 
 @pytest.fixture

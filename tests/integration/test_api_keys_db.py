@@ -20,9 +20,7 @@ from services.core.storage.session import make_sessionmaker
 from services.ingest.app import create_app as ingest_app
 from tests.auth import ADMIN, bearer
 from tests.component.api_scenario import write_agreements
-from tests.component.test_ingest_api import FakePublisher, created
-
-pytest_plugins = ["tests.integration.db_fixtures"]
+from tests.component.ingest_fakes import FakePublisher, created
 
 
 async def cli(database_url: str, *argv: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:

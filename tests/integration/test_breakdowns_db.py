@@ -28,7 +28,6 @@ from services.core.storage.kpi_slices import agreement_kpis_by
 from services.core.storage.repository import upsert_buckets, upsert_stream_positions
 from services.metrics.sink import rows_to_save
 
-pytest_plugins = ["tests.integration.db_fixtures"]
 T0 = datetime(2026, 10, 14, 8, 0, tzinfo=UTC).timestamp()
 TARGETS = PriorityTargets(low=3600, normal=3600, high=3600, urgent=3600)
 

@@ -19,9 +19,9 @@ import pytest
 from services.core.settings import IngestSettings, KafkaSettings
 from services.ingest.app import create_app
 from tests.auth import ADMIN, ADMIN_HEADERS, MemoryKeys
-from tests.component.test_ingest_api import FakeAgreements, created
+from tests.component.ingest_fakes import FakeAgreements, created
 from tests.integration.prom_server import free_port
-from tests.integration.prom_tools import ROOT
+from tests.prom_tools import ROOT
 
 pytestmark = pytest.mark.slow
 KAFKA = ROOT / "scripts" / "infra" / "kafka.sh"

@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -42,8 +41,8 @@ from services.metrics.agreements_feed import AgreementsFeed
 from tests.engine_harness import Harness
 from tests.integration.agreements_support import demo_body, read_topic, running_api
 from tests.oracle import figures as oracle
+from tests.polling import eventually
 
-pytest_plugins = ["tests.integration.db_fixtures"]
 HOUR = 3_600.0
 DEADLINE_SECONDS = 60
 DESK = [{"start": "09:00", "end": "12:00"}, {"start": "13:00", "end": "18:00"}]
@@ -104,11 +103,11 @@ def frt_hours(params: MeasurementParams, name: str) -> float:
 
 
 async def until_changed(feed: AgreementsFeed, agreement_id: str, before: Any) -> None:
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while feed.agreements[agreement_id].calendar == before:
-        if time.monotonic() > deadline:
-            pytest.fail(f"the feed never applied the loaded calendar in {DEADLINE_SECONDS}s")
-        await asyncio.sleep(0.2)
+    await eventually(
+        lambda: feed.agreements[agreement_id].calendar != before,
+        timeout=DEADLINE_SECONDS,
+        message="the feed never applied the loaded calendar",
+    )
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ Ingest's readiness turns 503 naming the database, requests that need it are 503 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,12 +21,12 @@ from services.core.storage.session import make_sessionmaker
 from services.ingest.app import create_app as ingest_app
 from tests.auth import ADMIN, ADMIN_HEADERS, bearer
 from tests.component.api_scenario import write_agreements
-from tests.component.test_ingest_api import FakePublisher, created
+from tests.component.ingest_fakes import FakePublisher, created
 from tests.integration.agreements_support import running_api
 from tests.integration.outage import TcpProxy
 from tests.integration.test_api_keys_db import cli
+from tests.polling import eventually
 
-pytest_plugins = ["tests.integration.db_fixtures"]
 DEADLINE_SECONDS = 30.0  # generous on a loaded machine; an answer takes well under it
 IN_TERM = "2026-03-02T09:00:00Z"  # within the range of write_agreements' terms (2026-01-01)
 
@@ -44,12 +44,6 @@ async def proxied(migrated_database: str) -> AsyncIterator[tuple[TcpProxy, str]]
         yield proxy, parts._replace(netloc=netloc).geturl()
     finally:
         await proxy.cut()
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while not await check():
-        assert time.monotonic() < deadline, f"not within {seconds} s"
 
 
 def assert_unavailable(response: httpx.Response) -> None:
@@ -83,7 +77,7 @@ async def test_api_reads_are_503_during_an_outage_and_recover(
         async def recovered() -> bool:
             return (await client.get(kpis)).status_code == 200
 
-        await eventually(recovered, DEADLINE_SECONDS)
+        await eventually(recovered, timeout=DEADLINE_SECONDS, message="not recovered")
 
 
 async def test_ingest_is_unready_and_refuses_stored_keys_with_503_during_an_outage(
@@ -144,6 +138,6 @@ async def test_ingest_is_unready_and_refuses_stored_keys_with_503_during_an_outa
                 again = await client.post("/v1/events", json=event(4), headers=stored)
                 return again.status_code == 202
 
-            await eventually(recovered, DEADLINE_SECONDS)
+            await eventually(recovered, timeout=DEADLINE_SECONDS, message="not recovered")
     assert "e-2" not in publisher.published_ids
     assert "e-5" not in publisher.published_ids

@@ -8,12 +8,10 @@ agreements topic only when the test publishes them.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -30,11 +28,9 @@ from services.core.storage.session import make_sessionmaker
 from services.metrics.replay_dead_letters import Selection, replay
 from tests.integration.agreements_support import demo_body, read_topic, running_api
 from tests.integration.stack import WorkerProcess, create_topics, produce, worker_env
+from tests.polling import eventually
 
-pytest_plugins = ["tests.integration.db_fixtures"]
-DEADLINE_SECONDS = 60.0
 DAY = (1_795_651_200.0, 1_795_737_600.0)  # 2026-11-26T00:00Z .. 2026-11-27T00:00Z
-T = TypeVar("T")
 
 
 def ticket(agreement_id: str, n: int) -> EventBase:
@@ -52,17 +48,9 @@ def ticket(agreement_id: str, n: int) -> EventBase:
     )
 
 
-async def eventually(
-    probe: Callable[[], Awaitable[T]], ok: Callable[[T], bool], worker: WorkerProcess
-) -> T:
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while True:
-        value = await probe()
-        if ok(value):
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"last value {value!r}; worker log:\n{worker.log_tail(60)}")
-        await asyncio.sleep(0.5)
+def log_of(worker: WorkerProcess) -> Callable[[], str]:
+    """The worker's log tail, read when a wait fails."""
+    return lambda: f"worker log:\n{worker.log_tail(60)}"
 
 
 async def store_unpublished(
@@ -144,7 +132,7 @@ async def test_events_of_an_agreement_not_known_yet_are_held_then_counted(
         async def log() -> str:
             return worker.log_tail(400)
 
-        await eventually(log, lambda text: holding in text, worker)
+        await eventually(log, until=lambda text: holding in text, message=log_of(worker))
         await publish(db_engine, kafka, agreement_id)
         await produce(kafka.bootstrap_servers, kafka.topic_prefix, [ticket(agreement_id, 2)])
 
@@ -153,8 +141,9 @@ async def test_events_of_an_agreement_not_known_yet_are_held_then_counted(
                 return await stream_time(session, agreement_id)
 
         # Both events counted: the held one, then the one after it (stream time 09:02).
-        await eventually(counted, lambda t: t == 1_795_683_720.0, worker)
-        assert (await eventually(counts, lambda c: c["accepted"] == 2, worker))["unknown"] == 0
+        await eventually(counted, until=lambda t: t == 1_795_683_720.0, message=log_of(worker))
+        both = await eventually(counts, until=lambda c: c["accepted"] == 2, message=log_of(worker))
+        assert both["unknown"] == 0
         dead = await read_topic(kafka.bootstrap_servers, deadletter_topic(kafka.topic_prefix))
         assert dead == []
 
@@ -173,7 +162,7 @@ async def test_dead_letters_are_replayed_and_every_outcome_counted_once(
     async with running as (worker, counts):
         events = [ticket(agreement_id, n) for n in range(3)]
         await produce(kafka.bootstrap_servers, kafka.topic_prefix, events)
-        await eventually(counts, lambda c: c["unknown"] == 3, worker)
+        await eventually(counts, until=lambda c: c["unknown"] == 3, message=log_of(worker))
 
         await publish(db_engine, kafka, agreement_id)
         applied = f"agreement {agreement_id} at version 1 applied"
@@ -181,16 +170,18 @@ async def test_dead_letters_are_replayed_and_every_outcome_counted_once(
         async def log() -> str:
             return worker.log_tail(400)
 
-        await eventually(log, lambda text: applied in text, worker)
+        await eventually(log, until=lambda text: applied in text, message=log_of(worker))
         other = Selection(reasons=frozenset({"late"}))
         assert (await replay(kafka, other))["matched"] == 0
         selection = Selection(frozenset({"unknown_agreement"}), frozenset({agreement_id}))
         assert (await replay(kafka, selection))["replayed"] == 3
-        await eventually(counts, lambda c: c["accepted"] == 3, worker)
+        await eventually(counts, until=lambda c: c["accepted"] == 3, message=log_of(worker))
 
         # Replaying again sends the same events: the engine drops them by event_id.
         assert (await replay(kafka, selection))["replayed"] == 3
-        final = await eventually(counts, lambda c: c["duplicate"] == 3, worker)
+        final = await eventually(
+            counts, until=lambda c: c["duplicate"] == 3, message=log_of(worker)
+        )
         assert final == {"accepted": 3, "duplicate": 3, "late": 0, "invalid": 0, "unknown": 3}
 
         async with running_api(migrated_database, kafka, empty) as (_, api):
@@ -212,5 +203,7 @@ async def test_dead_letters_are_replayed_and_every_outcome_counted_once(
                     and s.labels.get("agreement") == agreement_id
                 }
 
-            metrics: Any = await eventually(scraped, lambda m: len(m) == 3, worker)
+            metrics: Any = await eventually(
+                scraped, until=lambda m: len(m) == 3, message=log_of(worker)
+            )
             assert metrics == {"accepted": 3.0, "duplicate": 3.0, "unknown": 3.0}

@@ -7,8 +7,6 @@ worked out below, in the JSON API, in `/metrics`, and in a snapshot row.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -24,8 +22,7 @@ from services.core.settings import ApiSettings, DatabaseSettings, IngestSettings
 from services.ingest.app import create_app as create_ingest
 from tests.auth import ADMIN, ADMIN_HEADERS
 from tests.integration.stack import WorkerProcess, worker_env, write_agreements
-
-pytest_plugins = ["tests.integration.db_fixtures"]
+from tests.polling import eventually
 
 
 def ev(n: int, type_: str, at: str, agreement: str, **fields: Any) -> dict[str, Any]:
@@ -103,13 +100,9 @@ async def clients(
 
 
 async def wait_for(predicate: Any, worker: WorkerProcess, seconds: float = 60) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        result = await predicate()
-        if result:
-            return result
-        await asyncio.sleep(0.5)
-    pytest.fail(f"condition not met in {seconds}s; worker log:\n{worker.log_tail()}")
+    return await eventually(
+        predicate, timeout=seconds, message=lambda: f"worker log:\n{worker.log_tail()}"
+    )
 
 
 async def test_posted_events_become_exact_figures_in_api_metrics_and_database(

@@ -23,7 +23,6 @@ from services.ingest.agreements import KnownAgreement, stored_agreements
 from services.metrics.counting import OutcomeCounts
 from tests.integration.test_agreements_repo import NOW, demo
 
-pytest_plugins = ["tests.integration.db_fixtures"]
 DAY = (1_795_651_200.0, 1_795_737_600.0)  # 2026-11-26T00:00Z .. 2026-11-27T00:00Z
 
 

@@ -14,7 +14,6 @@ from services.core.storage.migrate import downgrade_base, upgrade_head
 from services.core.storage.models import Base
 
 # The database fixtures (clean schema, engine, session, unique agreement id).
-pytest_plugins = ["tests.integration.db_fixtures"]
 
 TABLES = {"kpi_buckets", "stream_positions", "kpi_snapshots"}
 TABLES |= {"agreements", "agreement_targets", "improvement_measures"}

@@ -14,7 +14,6 @@ edge, "at risk" and "breached" overlays) has something to show.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
 from typing import Any
@@ -41,8 +40,8 @@ from tests.integration.stack import (
     worker_env,
     write_agreements,
 )
+from tests.polling import eventually
 
-pytest_plugins = ["tests.integration.db_fixtures"]
 SUBJECT = "acme-helpdesk"
 BUDGET_SECONDS = 80.0
 SCRAPE_TOKEN = "scrape_token_for_live_tests_0123456789"
@@ -138,16 +137,24 @@ async def test_every_query_runs_and_every_panel_has_data(
 async def until_all_have_data(
     prom: Any, http: httpx.AsyncClient, queries: list[tuple[str, str]], started: float
 ) -> dict[str, str]:
-    """Run every query until each dashboard query has data or the budget is spent; fail at
-    once on a query error. Returns the dashboard queries still without data."""
+    """Run every query until each dashboard query has data; fail at once on a query error,
+    and with the queries still without data once the budget is spent. Returns the dashboard
+    queries without data (none)."""
     pending = dict(queries)
-    while True:
+
+    async def all_have_data() -> bool:
         for where, expr in list(pending.items()):
             body = await prom.query(http, expr)
             assert body["status"] == "success", f"{where}: {expr}\n{body}"
             rules = ".rules.yml" in where  # rules must run; alerts need not fire
             if rules or body["data"]["result"] or where in MAY_BE_EMPTY:
                 del pending[where]
-        if not pending or time.monotonic() - started > BUDGET_SECONDS - 5:
-            return pending
-        await asyncio.sleep(1.0)
+        return not pending
+
+    await eventually(
+        all_have_data,
+        timeout=BUDGET_SECONDS - 5 - (time.monotonic() - started),
+        interval=1.0,
+        message=lambda: "dashboard queries without data:\n" + "\n".join(pending),
+    )
+    return pending

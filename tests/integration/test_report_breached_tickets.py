@@ -28,7 +28,6 @@ from services.metrics.sink import flush
 from tests.oracle import figures as oracle
 from tests.report_scenario import DEMO_AGREEMENTS, PERIOD
 
-pytest_plugins = ["tests.integration.db_fixtures"]
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 DAY = 86_400.0
 

@@ -27,8 +27,6 @@ from services.core.settings import KafkaSettings, ReportSettings
 from tests.integration.agreements_support import read_topic, running_api
 from tests.integration.report_support import store_month, write_seed
 
-pytest_plugins = ["tests.integration.db_fixtures"]
-
 
 class Inbox:
     def __init__(self) -> None:

@@ -23,7 +23,6 @@ from tests.auth import MemoryKeys, bearer
 from tests.integration.agreements_support import running_api
 from tests.integration.report_support import store_late_survey, store_month, write_seed
 
-pytest_plugins = ["tests.integration.db_fixtures"]
 OCT_20 = datetime(2026, 10, 20, 12, tzinfo=UTC).timestamp()
 
 

@@ -21,7 +21,6 @@ from services.core.storage.repository import BucketRow, SnapshotRow
 T0 = 1_791_964_800.0  # 2026-10-14T08:00:00Z
 
 # The database fixtures (clean schema, engine, session, unique agreement id).
-pytest_plugins = ["tests.integration.db_fixtures"]
 
 
 def aggregate(*frt_seconds: float) -> dict[str, Any]:

@@ -18,7 +18,6 @@ from services.core.storage.open_tickets import OpenTicketRow
 from tests.component.api_scenario import write_agreements
 from tests.integration.agreements_support import running_api
 
-pytest_plugins = ["tests.integration.db_fixtures"]
 T = 1_791_964_800.0  # 2026-10-14T08:00:00Z, the stream time
 OLD = 946_684_800.0  # 2000-01-01: far before every other test's snapshots
 MINUTE = 60.0

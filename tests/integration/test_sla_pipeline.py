@@ -7,13 +7,12 @@ in PostgreSQL, then asks the API for the tickets at risk and for the KPI history
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -29,9 +28,8 @@ from services.core.storage.session import make_sessionmaker
 from tests.auth import ADMIN, ADMIN_HEADERS
 from tests.integration.stack import WorkerProcess, create_topics, produce, renamed, worker_env
 from tests.integration.stack import write_agreements as write_test_agreements
+from tests.polling import eventually
 
-pytest_plugins = ["tests.integration.db_fixtures"]
-T = TypeVar("T")
 DEADLINE_SECONDS = 90
 
 
@@ -127,17 +125,9 @@ def as_tuples(rows: list[OpenTicketRow]) -> set[tuple]:
     }
 
 
-async def eventually(
-    check: Callable[[], Awaitable[T]], done: Callable[[T], bool], worker: WorkerProcess
-) -> T:
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while True:
-        value = await check()
-        if done(value):
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"never reached: last {value!r}\n{worker.log_tail()}")
-        await asyncio.sleep(0.5)
+def log_of(worker: WorkerProcess) -> Callable[[], str]:
+    """The worker's log tail, read when a wait fails."""
+    return lambda: f"worker log:\n{worker.log_tail()}"
 
 
 @pytest.fixture
@@ -182,7 +172,9 @@ async def test_open_tickets_at_risk_and_history_from_a_real_worker(
     await produce(kafka_bootstrap, topic_prefix, renamed(phase_1, {}))
     want = expected_rows(phase_1, params)
     assert (acme, "A1", epoch("2026-10-12T18:00:00+02:00")) in {w[:3] for w in want}
-    assert await eventually(stored, lambda got: got == want, worker) == want
+    await eventually(
+        stored, until=lambda got: got == want, timeout=DEADLINE_SECONDS, message=log_of(worker)
+    )
 
     app = create_app(
         ApiSettings(agreements_file=agreements),
@@ -220,7 +212,10 @@ async def test_open_tickets_at_risk_and_history_from_a_real_worker(
                 return list(response.json()["points"])
 
             points = await eventually(
-                history, lambda p: bool(p) and (p[-1]["value"], p[-1]["n"]) == (4.0, 4), worker
+                history,
+                until=lambda p: bool(p) and (p[-1]["value"], p[-1]["n"]) == (4.0, 4),
+                timeout=DEADLINE_SECONDS,
+                message=log_of(worker),
             )
             taken = [p["taken_at"] for p in points]
             assert taken == sorted(set(taken))
@@ -228,4 +223,6 @@ async def test_open_tickets_at_risk_and_history_from_a_real_worker(
     await produce(kafka_bootstrap, topic_prefix, renamed(phase_2, {}))
     want = expected_rows(phase_1 + phase_2, params)
     assert {w[1] for w in want} == {"A2", "G1"}
-    assert await eventually(stored, lambda got: got == want, worker) == want
+    await eventually(
+        stored, until=lambda got: got == want, timeout=DEADLINE_SECONDS, message=log_of(worker)
+    )

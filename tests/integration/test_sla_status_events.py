@@ -11,14 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,8 +31,9 @@ from services.core.settings import KafkaSettings
 from services.core.storage import repository as repo
 from services.core.storage.models import SlaStatusOutbox
 from tests.integration.agreements_support import running_api
+from tests.integration.kafka_reads import read_to_end
+from tests.polling import eventually
 
-pytest_plugins = ["tests.integration.db_fixtures"]
 T = datetime(2026, 10, 14, 9, 30, tzinfo=UTC).timestamp()
 
 
@@ -79,32 +78,23 @@ def replica(
     return running_api(database_url, kafka, agreements, agreements_refresh_seconds=3600)
 
 
-async def consume_all(kafka: KafkaSettings, quiet_seconds: float = 3.0) -> list[Any]:
-    """Every message of the status topic, read until none arrives for `quiet_seconds`."""
-    topic = sla_status_topic(kafka.topic_prefix)
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap_servers, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic, p) for p in range(kafka.partitions)]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        found = []
-        while batch := await consumer.getmany(timeout_ms=int(quiet_seconds * 1000)):
-            found += [m for messages in batch.values() for m in messages]
-        return found
-    finally:
-        await consumer.stop()
+async def consume_all(kafka: KafkaSettings) -> list[Any]:
+    """Every message of the status topic so far (read to its end offsets: an exact count)."""
+    return await read_to_end(kafka.bootstrap_servers, [sla_status_topic(kafka.topic_prefix)])
 
 
 async def relayed(session: AsyncSession, agreement_id: str, timeout_seconds: float = 60) -> None:
     """Wait until the agreement's events in the outbox are all marked sent."""
     o = SlaStatusOutbox
     pending = select(func.count()).where(o.message_key == agreement_id, o.sent_at.is_(None))
-    deadline = time.monotonic() + timeout_seconds
-    while (await session.execute(pending)).scalar_one() > 0:
-        assert time.monotonic() < deadline, "the relays never published the change"
-        await session.rollback()  # a fresh snapshot for the next look
-        await asyncio.sleep(0.2)
+
+    async def all_sent() -> bool:
+        await session.rollback()  # a fresh snapshot for each look
+        return (await session.execute(pending)).scalar_one() == 0
+
+    await eventually(
+        all_sent, timeout=timeout_seconds, message="the relays never published the change"
+    )
 
 
 async def test_two_replicas_publish_one_event_and_record_the_change(

@@ -27,6 +27,7 @@ from services.core.storage import outbox_repo
 from services.core.storage.session import make_sessionmaker
 from tests.integration.agreements_support import read_topic
 from tests.integration.db_fixtures import fresh_database
+from tests.polling import eventually
 from tests.slow_broker import SlowBroker
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -52,13 +53,15 @@ async def store_events(sessions: Sessions, count: int) -> list[str]:
 
 
 async def relay_until_sent(sessions: Sessions, turn: Callable[[], Awaitable[Any]]) -> None:
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while True:
+    async def drained() -> bool:
         await turn()
         async with sessions() as session:
-            if await outbox_repo.count_pending(session) == 0:
-                return
-        assert time.monotonic() < deadline, "the outbox was never drained"
+            return await outbox_repo.count_pending(session) == 0
+
+    # Each turn waits for the (slow) acknowledgements itself: no pause between turns.
+    await eventually(
+        drained, timeout=DEADLINE_SECONDS, interval=0, message="the outbox was never drained"
+    )
 
 
 async def test_two_relays_over_a_slow_broker_publish_each_event_once(sessions: Sessions) -> None:

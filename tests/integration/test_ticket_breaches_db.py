@@ -20,7 +20,6 @@ from services.core.storage.session import make_sessionmaker
 from services.metrics.instruments import Instruments
 from services.metrics.sink import flush
 
-pytest_plugins = ["tests.integration.db_fixtures"]
 DEMO = load_measurement_params(Path(__file__).parents[2] / "deploy/agreements/demo.yaml")
 OCT, NOV = 1_790_812_800.0, 1_793_491_200.0  # 2026-10-01 and 2026-11-01, 00:00 UTC
 

@@ -20,9 +20,9 @@ from services.core.contract.events import EventBase, event_to_json, parse_event
 from services.core.contract.topics import deadletter_topic, event_key, family_of, topic_name
 from services.core.kpi.params import load_measurement_params
 from tests.histories import HistorySpec, generate
-from tests.integration.db_fixtures import db_engine, migrated_database  # noqa: F401
 from tests.integration.stack import create_topics, renamed
-from tests.integration.test_worker_pipeline import stack, wait_for_oracle  # noqa: F401
+from tests.integration.test_worker_pipeline import wait_for_oracle
+from tests.polling import eventually
 
 
 async def produce_to_partition_0(bootstrap: str, prefix: str, events: Sequence[EventBase]) -> None:
@@ -46,22 +46,30 @@ async def deadletter_reasons(bootstrap: str, prefix: str, at_least: int) -> list
         group_id=f"{prefix}-dlq-reader",
     )
     await consumer.start()
+    records: list[dict[str, str]] = []
     try:
-        records: list[dict[str, str]] = []
-        deadline = time.monotonic() + 30
-        while len(records) < at_least and time.monotonic() < deadline:
+
+        async def enough_read() -> bool:
             batch = await consumer.getmany(timeout_ms=1000)
-            records += [json.loads(m.value) for msgs in batch.values() for m in msgs]
+            records.extend(json.loads(m.value) for msgs in batch.values() for m in msgs)
+            return len(records) >= at_least
+
+        await eventually(
+            enough_read,
+            timeout=30,
+            interval=0,
+            message=lambda: f"fewer than {at_least} dead letters: {records}",
+        )
     finally:
         await consumer.stop()
     return sorted(r["reason"] for r in records)
 
 
 async def test_bad_dates_are_refused_and_do_not_poison_other_agreements(
-    stack,  # noqa: F811
+    stack: Any,
     topic_prefix: str,
     kafka_bootstrap: str,
-    db_engine: AsyncEngine,  # noqa: F811
+    db_engine: AsyncEngine,
 ) -> None:
     await bad_dates_then_maybe_restart(stack, topic_prefix, kafka_bootstrap, db_engine, False)
 
@@ -74,10 +82,10 @@ async def test_bad_dates_are_refused_and_do_not_poison_other_agreements(
 # (test_a_year_ahead_event_of_one_agreement_does_not_make_anothers_events_late).
 @pytest.mark.quarantine
 async def test_after_a_restart_lateness_is_still_per_agreement(
-    stack,  # noqa: F811
+    stack: Any,
     topic_prefix: str,
     kafka_bootstrap: str,
-    db_engine: AsyncEngine,  # noqa: F811
+    db_engine: AsyncEngine,
 ) -> None:
     await bad_dates_then_maybe_restart(stack, topic_prefix, kafka_bootstrap, db_engine, True)
 

@@ -6,15 +6,14 @@ state from the changelog; the final figures equal the oracle's (no loss, no doub
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import re
-import time
-from pathlib import Path
+from collections.abc import Callable, Iterable, Sequence
 
 import pytest
 from aiokafka import AIOKafkaConsumer
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.core.contract.events import event_to_json
@@ -24,17 +23,15 @@ from services.core.kpi.windows import ROLLING_WINDOWS
 from services.core.storage.kpi_reader import SqlKpiReader, agreement_kpis
 from services.core.storage.session import make_sessionmaker
 from tests.histories import HistorySpec, generate
-from tests.integration.db_fixtures import db_engine, migrated_database  # noqa: F401
 from tests.integration.stack import (
     WorkerProcess,
     create_topics,
     produce,
     produce_raw,
     renamed,
-    worker_env,
-    write_agreements,
 )
 from tests.oracle import figures as oracle
+from tests.polling import eventually
 
 DEADLINE_SECONDS = 90
 
@@ -79,55 +76,63 @@ async def figures_match(engine: AsyncEngine, params: dict, events: list) -> list
     return problems
 
 
+def worker_logs(workers: Sequence[WorkerProcess]) -> Callable[[], str]:
+    """The tails of the workers' logs, read when a wait fails."""
+    return lambda: "worker logs:\n" + "\n---\n".join(w.log_tail() for w in workers)
+
+
 async def wait_for_oracle(engine: AsyncEngine, params: dict, events: list, workers: list) -> None:
-    deadline = time.monotonic() + DEADLINE_SECONDS
     problems = ["not checked yet"]
-    while time.monotonic() < deadline:
-        problems = await figures_match(engine, params, events)
-        if not problems:
-            return
-        await asyncio.sleep(1.0)
-    logs = "\n---\n".join(w.log_tail() for w in workers)
-    pytest.fail(f"figures never matched the oracle: {problems[:5]}\nworker logs:\n{logs}")
+
+    async def matched() -> bool:
+        problems[:] = await figures_match(engine, params, events)
+        return not problems
+
+    await eventually(
+        matched,
+        timeout=DEADLINE_SECONDS,
+        interval=1.0,
+        message=lambda: (
+            f"figures never matched the oracle: {problems[:5]}\n" + worker_logs(workers)()
+        ),
+    )
 
 
-OWNS_PARTITIONS = re.compile(r"owns partitions \[\d")
+OWNED = re.compile(r"(\w+): owns partitions \[([\d, ]*)\]")
+
+
+def owned_partitions(worker: WorkerProcess, family: Family) -> set[int]:
+    """The partitions of `family` the worker's latest assignment gave it (from its log)."""
+    found = OWNED.finditer(worker.log_path.read_text(errors="replace"))
+    latest = [m.group(2) for m in found if m.group(1) == family.value]
+    return {int(p) for p in latest[-1].split(",") if p.strip()} if latest else set()
 
 
 async def wait_until_both_own_partitions(*workers: WorkerProcess) -> None:
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while time.monotonic() < deadline:
-        if all(OWNS_PARTITIONS.search(w.log_path.read_text(errors="replace")) for w in workers):
-            return
-        await asyncio.sleep(0.5)
-    logs = "\n---\n".join(w.log_tail() for w in workers)
-    pytest.fail(f"the workers did not share the partitions:\n{logs}")
+    await eventually(
+        lambda: all(owned_partitions(w, Family.TICKETS) for w in workers),
+        timeout=DEADLINE_SECONDS,
+        interval=0.5,
+        message=lambda: "the workers did not share the partitions; " + worker_logs(workers)(),
+    )
 
 
-@pytest.fixture
-def stack(tmp_path: Path, topic_prefix: str, kafka_bootstrap: str, migrated_database: str):  # noqa: F811
-    agreements, mapping = write_agreements(tmp_path, topic_prefix)
-    env = worker_env(topic_prefix, agreements, migrated_database, kafka_bootstrap, tmp_path)
-    workers: list[WorkerProcess] = []
-
-    def spawn(name: str) -> WorkerProcess:
-        worker = WorkerProcess(
-            {**env, "METRICS_DATA_DIR": str(tmp_path / name)}, tmp_path / f"{name}.log"
-        )
-        worker.start()
-        workers.append(worker)
-        return worker
-
-    yield agreements, mapping, spawn
-    for worker in workers:
-        worker.stop()
+async def flushed_partitions(engine: AsyncEngine, agreements: Iterable[str]) -> set[int]:
+    """The ticket partitions of which a worker has saved a stream position to PostgreSQL."""
+    query = text(
+        "SELECT DISTINCT partition FROM stream_positions"
+        " WHERE family = 'tickets' AND agreement_id = ANY(:agreements)"
+    )
+    async with engine.connect() as conn:
+        rows = await conn.execute(query, {"agreements": list(agreements)})
+        return {row.partition for row in rows}
 
 
 async def test_worker_figures_equal_the_oracle_and_bad_messages_are_dead_lettered(
     stack,
     topic_prefix: str,
     kafka_bootstrap: str,
-    db_engine: AsyncEngine,  # noqa: F811
+    db_engine: AsyncEngine,
 ) -> None:
     agreements, mapping, spawn = stack
     params = load_measurement_params(agreements)
@@ -161,12 +166,17 @@ async def test_worker_figures_equal_the_oracle_and_bad_messages_are_dead_lettere
         group_id=f"{topic_prefix}-dlq-reader",
     )
     await consumer.start()
+    records: list[dict] = []
     try:
-        records = []
-        deadline = time.monotonic() + 30
-        while len(records) < 3 and time.monotonic() < deadline:
+
+        async def three_read() -> bool:
             batch = await consumer.getmany(timeout_ms=1000)
-            records += [json.loads(m.value) for msgs in batch.values() for m in msgs]
+            records.extend(json.loads(m.value) for msgs in batch.values() for m in msgs)
+            return len(records) >= 3
+
+        await eventually(
+            three_read, timeout=30, interval=0, message=lambda: f"dead letters read: {records}"
+        )
     finally:
         await consumer.stop()
     assert sorted(r["reason"] for r in records) == ["invalid", "late", "unknown_agreement"]
@@ -182,7 +192,7 @@ async def test_sigkilled_worker_is_replaced_without_loss_or_double_count(
     stack,
     topic_prefix: str,
     kafka_bootstrap: str,
-    db_engine: AsyncEngine,  # noqa: F811
+    db_engine: AsyncEngine,
 ) -> None:
     agreements, mapping, spawn = stack
     params = load_measurement_params(agreements)
@@ -191,10 +201,22 @@ async def test_sigkilled_worker_is_replaced_without_loss_or_double_count(
     await create_topics(kafka_bootstrap, topic_prefix, 4)
     first, second = spawn("w1"), spawn("w2")
     await produce(kafka_bootstrap, topic_prefix, events[:half])
-    # Kill only once both own partitions (the partitions are shared) and have had a moment
-    # to process: a worker that never got a partition would make the takeover trivial.
+    # Kill only once both own partitions (the partitions are shared) and the one to be killed
+    # has saved figures of a partition it owns: a worker that never got a partition, or
+    # never processed one, would make the takeover trivial.
     await wait_until_both_own_partitions(first, second)
-    await asyncio.sleep(3)
+
+    async def first_has_flushed() -> set[int]:
+        return owned_partitions(first, Family.TICKETS) & await flushed_partitions(db_engine, params)
+
+    await eventually(
+        first_has_flushed,
+        timeout=DEADLINE_SECONDS,
+        interval=0.5,
+        message=lambda: (
+            "the first worker saved nothing of its partitions; " + worker_logs([first, second])()
+        ),
+    )
     first.kill()
     await produce(kafka_bootstrap, topic_prefix, events[half:])
     await wait_for_oracle(db_engine, params, events, [first, second])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +18,7 @@ from services.metrics.counting import OUTCOME_OF, tally
 from services.metrics.deadletter import deadletter_record
 from services.metrics.hold import AgreementWait, claimed_agreement, unknown_agreements
 from services.metrics.replay_dead_letters import Selection, decode
+from tests.polling import eventually
 
 
 @dataclass
@@ -40,17 +42,19 @@ def test_the_agreement_comes_from_the_key_when_known_else_from_the_value() -> No
     assert unknown_agreements(messages, known) == {"new"}
 
 
-async def test_a_batch_waits_until_its_agreement_arrives() -> None:
+async def test_a_batch_waits_until_its_agreement_arrives(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     agreements: dict[str, object] = {}
     wait = AgreementWait(agreements, wait_seconds=30)
+    caplog.set_level(logging.INFO, logger="services.metrics.hold")
 
-    async def arrive() -> None:
-        await asyncio.sleep(0.3)
-        agreements["new"] = object()
-
-    arrival = asyncio.create_task(arrive())
-    given_up = await asyncio.wait_for(wait.until_known([Msg(b"new/1", event_json("new"))]), 10)
-    await arrival
+    waiting = asyncio.create_task(wait.until_known([Msg(b"new/1", event_json("new"))]))
+    # The agreement arrives only once the batch is seen held (not merely some time later).
+    await eventually(lambda: "holding a batch" in caplog.text, timeout=10)
+    assert not waiting.done()
+    agreements["new"] = object()
+    given_up = await asyncio.wait_for(waiting, 10)
     assert given_up == set()
     assert wait.given_up == {}
 

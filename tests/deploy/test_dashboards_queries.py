@@ -13,12 +13,6 @@ import pytest
 import yaml
 
 from deploy.grafana.queries import all_queries
-from tests.integration.prom_tools import ensure_promtool
-
-
-@pytest.fixture(scope="session")
-def promtool() -> str:
-    return ensure_promtool()
 
 
 def check_rules(promtool: str, path: Path, queries: list[tuple[str, str]]) -> str | None:

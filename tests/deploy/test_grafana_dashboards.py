@@ -1,6 +1,6 @@
 """The Grafana dashboards: fresh from their builder, and querying only documented metrics.
 
-Parsing every query with promtool is tests/integration/test_dashboards_queries.py.
+Parsing every query with promtool is tests/deploy/test_dashboards_queries.py.
 """
 
 from __future__ import annotations

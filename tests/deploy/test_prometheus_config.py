@@ -1,6 +1,6 @@
 """Prometheus rules, their promtool tests, runbooks and the Alertmanager config agree.
 
-The rules themselves are run by promtool in tests/integration/test_prometheus_rules.py;
+The rules themselves are run by promtool in tests/deploy/test_prometheus_rules.py;
 here: generated output is fresh, every alert is tested both ways, every alert has a
 runbook section, routing and inhibition name real receivers and alerts.
 """

@@ -1,37 +1,24 @@
 """Prometheus and Alertmanager configuration checked by their own tools.
 
-promtool (and amtool) come from Debian's packages via scripts/ensure-promtool.sh, which
-installs them when missing (as root). A failing check fails with the tool's output.
+promtool (and amtool) come from Debian's packages, installed by `make promtool`
+(scripts/ensure-promtool.sh) before pytest runs; the fixtures in conftest.py only locate
+them. A failing check fails with the tool's output.
 """
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.integration.prom_tools import ensure_promtool, run
+from tests.prom_tools import run
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS = ROOT / "deploy" / "prometheus"
 ALERTMANAGER = ROOT / "deploy" / "alertmanager" / "alertmanager.yml"
 RULE_TESTS = sorted((PROMETHEUS / "tests").glob("*.test.yml"))
-
-
-@pytest.fixture(scope="session")
-def promtool() -> str:
-    return ensure_promtool()
-
-
-@pytest.fixture(scope="session")
-def amtool(promtool: str) -> str:
-    path = shutil.which("amtool")
-    if path is None:
-        pytest.skip("amtool not installed (WITH_AMTOOL=0); structure checked by unit tests")
-    return path
 
 
 @pytest.mark.parametrize("config", ["prometheus.yml", "prometheus.local.yml"])
