@@ -17,6 +17,7 @@ from scripts.launcher.infra import service_env
 from scripts.launcher.processes import ROOT, Process, StartupError, stop_all
 from scripts.launcher.stack import Stack, StackSettings
 from tests.integration.prom_server import free_port
+from tests.polling import eventually_sync
 
 SLEEPER = ["-c", "import time; time.sleep(60)"]
 
@@ -43,9 +44,7 @@ def test_a_child_that_ignores_sigterm_is_killed_after_its_stop_timeout(tmp_path:
     child = Process("stubborn", ["-c", code], {}, tmp_path / "s.log", stop_timeout=0.5)
     child.start()
     assert child.proc is not None
-    deadline = time.monotonic() + 30
-    while "up" not in child.log_tail() and time.monotonic() < deadline:
-        time.sleep(0.05)  # polls until the handler is installed
+    eventually_sync(lambda: "up" in child.log_tail(), timeout=30, message="child never started")
     started = time.monotonic()
     stop_all([child])
     assert child.proc.returncode == -9

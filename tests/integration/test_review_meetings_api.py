@@ -21,7 +21,6 @@ from tests.auth import MemoryKeys, bearer
 from tests.integration.agreements_support import running_api
 from tests.integration.report_support import write_seed
 
-pytest_plugins = ["tests.integration.db_fixtures"]
 Api = tuple[FastAPI, httpx.AsyncClient, MemoryKeys]
 
 

@@ -17,7 +17,6 @@ from services.core.meetings.rules import MeasureOptions
 from services.core.storage import agreement_changes as changes
 from tests.integration.agreements_support import demo_body
 
-pytest_plugins = ["tests.integration.db_fixtures"]
 NOW = datetime(2026, 10, 2, 9, tzinfo=UTC)
 
 

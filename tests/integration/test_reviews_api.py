@@ -32,7 +32,6 @@ from tests.auth import MemoryKeys, bearer
 from tests.integration.agreements_support import demo_body, running_api
 from tests.review_scenario import MEASURES, STREAM_TIME, ZONE, bucket_rows
 
-pytest_plugins = ["tests.integration.db_fixtures"]
 DEC_10 = datetime(2026, 12, 10, 12, tzinfo=UTC).timestamp()
 
 
