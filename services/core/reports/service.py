@@ -13,6 +13,7 @@ from functools import partial
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.core.agreement_model import Agreement
+from services.core.db.connectors_repo import lossy_mappings
 from services.core.db.event_counts import read_counts
 from services.core.db.kpi_reader import KpiReader
 from services.core.db.ticket_breaches import top_breaches
@@ -46,6 +47,7 @@ async def preview(
         state=state,
         counts=partial(read_counts, session),
         breaches=partial(top_breaches, session),
+        lossy=partial(lossy_mappings, session),
     )
     return build_report(inputs)
 
