@@ -22,7 +22,7 @@ from bench import connectors as connectors_bench
 from bench import load
 from bench import report as report_bench
 from bench.worker import BenchWorker, Timing, bucket_rows, time_to_process
-from services.core.kafka_admin import ensure_topics, event_topics
+from services.core.messaging.admin import ensure_topics, event_topics
 from services.core.settings import DEFAULT_DATABASE_URL
 
 ROOT = Path(__file__).parents[1]

@@ -18,17 +18,14 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.core.auth import Authenticator, KeyLookup
-from services.core.db.api_keys import key_lookup
-from services.core.db.connectors_repo import add_dead_letter, prune_dead_letters
-from services.core.db.event_counts import CountKey, add_counts
-from services.core.db.session import make_engine, make_sessionmaker
+from services.core.auth.authenticator import Authenticator, KeyLookup
+from services.core.auth.key_store import key_lookup
+from services.core.connectors.secret_box import SecretBox
 from services.core.http.body_deadline import BodyDeadlineMiddleware
 from services.core.http.probes import database_probe
 from services.core.http.problems import Problem, install_problem_handlers, problem_media_type
 from services.core.http.unavailable import install_unavailable_handlers
-from services.core.kafka_admin import ensure_topics, event_topics
-from services.core.secret_box import SecretBox
+from services.core.messaging.admin import ensure_topics, event_topics
 from services.core.settings import (
     ConnectorsSettings,
     DatabaseSettings,
@@ -36,8 +33,12 @@ from services.core.settings import (
     KafkaSettings,
     SecuritySettings,
 )
+from services.core.storage.connectors_repo import add_dead_letter, prune_dead_letters
+from services.core.storage.event_counts import CountKey, add_counts
+from services.core.storage.session import make_engine, make_sessionmaker
 from services.ingest.agreements import AgreementLookup, KnownAgreements, stored_agreements
 from services.ingest.connectors.configs import ConnectorConfigs, ConnectorLookup, stored_connectors
+from services.ingest.connectors.discovery import register_ingest_connectors
 from services.ingest.connectors.instruments import ConnectorInstruments
 from services.ingest.connectors.raw import KafkaRawPayloads, RawPayloads
 from services.ingest.connectors.webhook import (
@@ -71,6 +72,7 @@ def create_app(
     `lookup_agreements` the agreements and `record_counts` the data-quality counts in PostgreSQL
     (`database`), all for tests; likewise the connectors' raw-payload store, configurations
     and dead letters (docs/connectors.md)."""
+    register_ingest_connectors()  # tool packages under services/ingest/connectors/
     owns_kafka = publisher is None
     sink: EventPublisher = publisher or KafkaEventPublisher(
         kafka.bootstrap_servers, kafka.topic_prefix

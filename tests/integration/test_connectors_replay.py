@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from services.core.topics import Family, topic_name
+from services.core.contract.topics import Family, topic_name
 from services.ingest.connectors.replay import replay
 from tests.integration.connector_support import (
     CONNECTORS,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from services.core.topics import Family, topic_name
+from services.core.contract.topics import Family, topic_name
 from services.ingest.connectors.raw import raw_topic
 from tests.integration.connector_support import (
     ConnectorStack,

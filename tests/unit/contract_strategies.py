@@ -13,7 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from services.core.events import EVENT_MODELS, Author
+from services.core.contract.events import EVENT_MODELS, Author
 
 _ID_EDGE = r"[^\x00-\x20\x7F-\x9F\u2028\u2029]"
 _ID_INNER = r"[^\x00-\x1F\x7F-\x9F\u2028\u2029]"

@@ -19,18 +19,18 @@ from services.api import connector_tools as tools
 from services.api.deps import SessionDep
 from services.api.problems import problem_responses
 from services.api.routes.agreement_common import stored_or_404
-from services.core.connector_config import (
+from services.core.auth.access import Role
+from services.core.auth.http import PrincipalDep
+from services.core.connectors.config import (
     ConnectorConfigIn,
     ConnectorConfigOut,
     ConnectorDocument,
     webhook_path,
 )
-from services.core.db import connectors_repo as repo
-from services.core.http.auth import PrincipalDep
+from services.core.connectors.secret_box import SecretBox, SecretBoxError
 from services.core.http.problems import ProblemError
-from services.core.secret_box import SecretBox, SecretBoxError
-from services.core.security import Role
 from services.core.settings import ConnectorsSettings
+from services.core.storage import connectors_repo as repo
 
 
 async def require_admin(principal: PrincipalDep) -> None:

@@ -16,7 +16,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 
-from services.core.topics import TOPIC_VERSION
+from services.core.contract.topics import TOPIC_VERSION
 
 
 class RawPayloadError(Exception):
