@@ -153,3 +153,15 @@ def test_derive_puts_the_connectors_agreement_on_every_event_and_refuses_non_jso
     refused = derive(_Echo(), active, b"{not json")
     assert refused.refusal is not None
     assert "not JSON" in refused.refusal
+
+
+class _Broken(_Echo):
+    def map(self, payload: Any, settings: ConnectorSettings) -> list[dict[str, Any]]:
+        raise KeyError("ticket")
+
+
+def test_a_connector_bug_is_a_dead_letter_not_a_server_error() -> None:
+    settings = ConnectorSettings(agreement_id="acme", tool="echo", namespace="e")
+    active = ActiveConnector("acme-echo", "acme", "echo", settings, b"", 1)
+    refused = derive(_Broken(), active, b"{}")
+    assert refused.refusal == "the echo connector failed: KeyError('ticket')"

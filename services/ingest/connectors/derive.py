@@ -8,11 +8,14 @@ The items then go through the same validation and screening as `POST /v1/events`
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from services.ingest.connectors.base import Connector, MappingRefused
 from services.ingest.connectors.configs import ActiveConnector
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,11 @@ def derive(connector: Connector, active: ActiveConnector, body: bytes) -> Derive
         mapped = connector.map(decode_payload(body), active.settings)
     except MappingRefused as exc:
         return Derived(refusal=exc.reason)
+    except Exception as exc:
+        # A connector's bug must not make the tool retry forever: a dead letter, and the raw
+        # payload stays on the raw topic for `replay` once the connector is fixed.
+        log.exception("connector %s failed on a payload", active.tool)
+        return Derived(refusal=f"the {active.tool} connector failed: {exc!r}")
     items: list[Any] = []
     for item in mapped:
         if isinstance(item, dict):

@@ -9,6 +9,8 @@ The bodies may hold personal data in clear: the topic's retention bounds how lon
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import datetime
 from typing import Protocol
 
@@ -17,6 +19,9 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 
 from services.core.contract.topics import TOPIC_VERSION
+
+_STOP_GRACE_SECONDS = 10.0
+log = logging.getLogger(__name__)
 
 
 class RawPayloadError(Exception):
@@ -90,8 +95,14 @@ class KafkaRawPayloads:
 
     async def stop(self) -> None:
         producer, self._producer = self._producer, None
-        if producer is not None:
-            await producer.stop()
+        if producer is None:
+            return
+        # Like the event publisher: during a broker outage stop() would wait for the last
+        # acknowledgements forever; their webhooks were answered 503 and will be retried.
+        try:
+            await asyncio.wait_for(producer.stop(), _STOP_GRACE_SECONDS)
+        except TimeoutError:
+            log.warning("the broker did not take the last raw payloads in time; closing")
 
     async def keep(
         self, connector_id: str, agreement_id: str, tool: str, body: bytes, received_at: datetime

@@ -116,9 +116,8 @@ def build_connector_router(settings: IngestSettings, publisher: EventPublisher) 
             raise ProblemError(401, "Unauthorized", exc.reason, "bad-signature") from None
         # The raw body is sent first and mapped while the broker acknowledges it; the answer
         # waits for both, so a 202 still means the raw payload is kept (one round trip, not two).
-        keeping = asyncio.ensure_future(
-            runtime.raw.keep(connector_id, active.agreement_id, active.tool, body, received_at)
-        )
+        keep = runtime.raw.keep(connector_id, active.agreement_id, active.tool, body, received_at)
+        keeping = asyncio.ensure_future(asyncio.wait_for(keep, settings.publish_timeout_seconds))
         try:
             result = await _ingest(request, publisher, window, active, body, received_at, settings)
         finally:
