@@ -159,3 +159,26 @@ async def test_a_config_change_applies_without_a_restart(stack: ConnectorStack) 
     ]
     old_secret = await post_payload(stack, stack.connector, created(86))
     assert old_secret.status_code == 401
+
+
+async def test_the_monthly_report_states_the_connectors_lossy_mapping(
+    stack: ConnectorStack,
+) -> None:
+    assert (await put_zammad(stack, stack.connector)).status_code == 201
+    report = await stack.api.get(f"/v1/agreements/{stack.agreement}/reports/2026-10")
+    assert report.status_code == 200, report.text
+    lossy = [f for f in report.json()["findings"] if f["code"].startswith("lossy_")]
+    assert lossy == [
+        {
+            "code": "lossy_no_urgent_priority",
+            "severity": "low",
+            "target_id": None,
+            "kpi": None,
+            "kind": None,
+            "values": {
+                "tool": "generic",
+                "connector": stack.connector,
+                "flag": "no_urgent_priority",
+            },
+        }
+    ]
