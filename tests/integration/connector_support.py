@@ -3,17 +3,14 @@ Zammad-style generic connector configured through the API, and topic readers."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
-from aiokafka import AIOKafkaConsumer
 from pydantic import SecretStr
 
 from services.api.main import create_app as create_api
@@ -27,6 +24,7 @@ from services.core.settings import (
 )
 from services.ingest.app import create_app as create_ingest
 from tests.auth import ADMIN, ADMIN_HEADERS
+from tests.integration.kafka_reads import read_to_end
 from tests.integration.stack import write_agreements
 from tests.zammad_payloads import zammad_config, zammad_signature
 
@@ -101,39 +99,8 @@ async def post_payload(
 
 async def topic_values(bootstrap: str, topic: str) -> list[bytes]:
     """Every value on `topic` now (all partitions, from the start to the current end)."""
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    values: list[bytes] = []
-    try:
-        partitions = list(consumer.assignment())
-        ends = await consumer.end_offsets(partitions)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            batch = await consumer.getmany(timeout_ms=500)
-            for records in batch.values():
-                values += [r.value for r in records if r.value is not None]
-            if not batch and all([await consumer.position(tp) >= ends[tp] for tp in partitions]):
-                break
-    finally:
-        await consumer.stop()
-    return values
+    return [r.value for r in await read_to_end(bootstrap, [topic]) if r.value is not None]
 
 
 async def event_ids_on(bootstrap: str, topic: str) -> list[str]:
     return [json.loads(v)["event_id"] for v in await topic_values(bootstrap, topic)]
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T | None]], seconds: float = 30, what: str = "condition"
-) -> T:
-    """Poll `probe` until it returns something truthy, within a bounded time."""
-    deadline = time.monotonic() + seconds
-    while True:
-        found = await probe()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not met within {seconds} s")
-        await asyncio.sleep(0.2)

@@ -15,14 +15,12 @@ from tests.auth import ADMIN_HEADERS
 from tests.integration.connector_support import (
     ConnectorStack,
     connector_stack,
-    eventually,
     post_payload,
     put_zammad,
 )
 from tests.integration.stack import WorkerProcess, worker_env
+from tests.polling import eventually
 from tests.zammad_payloads import zammad_payload
-
-pytest_plugins = ["tests.integration.db_fixtures"]
 
 
 @pytest.fixture
@@ -140,7 +138,7 @@ async def test_zammad_webhooks_become_exact_figures(
         return day if day["frt_mean_seconds"]["n"] == 2 else None
 
     try:
-        day = await eventually(figures, seconds=90, what="the connector's figures")
+        day = await eventually(figures, timeout=90, message="the connector's figures never came")
     except AssertionError:
         pytest.fail(f"figures not reached; worker log:\n{worker.log_tail()}")
     assert day["frt_mean_seconds"] == {"value": pytest.approx(1200.0), "n": 2}
@@ -186,7 +184,7 @@ async def test_tool_identifiers_pass_kafka_postgresql_and_the_api(
         return slices.get(queue)
 
     try:
-        figures = await eventually(queue_slice, seconds=90, what="the queue's slice")
+        figures = await eventually(queue_slice, timeout=90, message="the queue's slice never came")
     except AssertionError:
         pytest.fail(f"slice not reached; worker log:\n{worker.log_tail()}")
     assert figures["asa_seconds"] == {"value": pytest.approx(5.0), "n": 1}

@@ -21,8 +21,6 @@ from tests.integration.connector_support import (
 )
 from tests.zammad_payloads import zammad_config, zammad_payload
 
-pytest_plugins = ["tests.integration.db_fixtures"]
-
 
 @pytest.fixture
 async def stack(

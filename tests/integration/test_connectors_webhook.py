@@ -15,14 +15,12 @@ from tests.integration.connector_support import (
     ConnectorStack,
     connector_stack,
     event_ids_on,
-    eventually,
     post_payload,
     put_zammad,
     topic_values,
 )
+from tests.polling import eventually
 from tests.zammad_payloads import zammad_payload
-
-pytest_plugins = ["tests.integration.db_fixtures"]
 
 
 @pytest.fixture
@@ -154,7 +152,7 @@ async def test_a_config_change_applies_without_a_restart(stack: ConnectorStack) 
         )
         return response.json()["accepted"] if response.status_code == 202 else None
 
-    assert await eventually(accepted_with_new_config, what="new config") == [
+    assert await eventually(accepted_with_new_config, message="the new config never applied") == [
         "zammad-eu:ticket-85-created"
     ]
     old_secret = await post_payload(stack, stack.connector, created(86))
