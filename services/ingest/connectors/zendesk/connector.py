@@ -1,0 +1,37 @@
+"""The Zendesk connector: one `verify`, one `map` that tells the payload kinds apart."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from services.ingest.connectors.base import ConnectorSettings, MappingRefused
+from services.ingest.connectors.zendesk.calls import map_calls_page
+from services.ingest.connectors.zendesk.defaults import TOOL
+from services.ingest.connectors.zendesk.ratings import map_rating
+from services.ingest.connectors.zendesk.signature import verify_zendesk
+from services.ingest.connectors.zendesk.tickets import EVENT_PREFIX, map_ticket_event
+
+
+class ZendeskConnector:
+    """Ticket event webhooks, satisfaction ratings and Talk calls (docs/connectors.md)."""
+
+    tool = TOOL
+
+    def verify(self, headers: Mapping[str, str], body: bytes, secret: bytes, now: datetime) -> None:
+        verify_zendesk(headers, body, secret, now)
+
+    def map(self, payload: Any, settings: ConnectorSettings) -> Sequence[dict[str, Any]]:
+        if not isinstance(payload, Mapping):
+            raise MappingRefused("payload must be a JSON object")
+        kind = payload.get("type")
+        if isinstance(kind, str) and kind.startswith(EVENT_PREFIX):
+            return map_ticket_event(payload, settings)
+        if "satisfaction_rating" in payload:
+            return map_rating(payload, settings)
+        if "calls" in payload or "call" in payload:
+            return map_calls_page(payload, settings)
+        if isinstance(kind, str) and kind.startswith("zen:event-type:"):
+            return []  # another domain's event (users, organizations, ...): nothing to measure
+        raise MappingRefused("not a Zendesk ticket event, satisfaction rating or Talk call")
