@@ -142,3 +142,128 @@ def zd_call(cid: int, created_at: str, status: str = "completed", **extra: Any) 
 
 def zd_calls_page(*calls: dict[str, Any]) -> dict[str, Any]:
     return {"calls": list(calls), "count": len(calls), "end_time": 1_790_000_000, "next_page": None}
+
+
+# --- Chatwoot -------------------------------------------------------------------------------
+
+CW_ACCOUNT = 3
+
+
+def cw_conversation(
+    cid: int,
+    created_at: int,
+    *,
+    status: str = "open",
+    updated_at: float | None = None,
+    contact: int = 501,
+    assignee: int | None = 77,
+    channel: str = "Channel::WebWidget",
+    priority: str | None = None,
+) -> dict[str, Any]:
+    """A conversation as the REST API and the conversation_* webhooks show it."""
+    return {
+        "additional_attributes": {},
+        "can_reply": True,
+        "channel": channel,
+        "contact_inbox": {"contact_id": contact, "inbox_id": 1, "source_id": f"src-{contact}"},
+        "id": cid,
+        "inbox_id": 1,
+        "messages": [],
+        "meta": {
+            "sender": {
+                "id": contact,
+                "name": "Jane",
+                "email": "jane+vip@example.com",
+                "phone_number": None,
+                "type": "contact",
+            },
+            "assignee": None
+            if assignee is None
+            else {"id": assignee, "name": "Wei", "type": "user"},
+        },
+        "priority": priority,
+        "status": status,
+        "unread_count": 0,
+        "agent_last_seen_at": 0,
+        "contact_last_seen_at": 0,
+        "created_at": created_at,
+        "timestamp": int(updated_at or created_at),
+        "updated_at": updated_at if updated_at is not None else float(created_at),
+    }
+
+
+def cw_conversation_event(event: str, conversation: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {**conversation, "event": event, **extra}
+
+
+def cw_api_message(
+    mid: int,
+    cid: int,
+    created_at: int,
+    message_type: int,
+    *,
+    sender_type: str | None = "Contact",
+    sender_id: int | None = 501,
+    private: bool = False,
+    content_type: str = "text",
+    content_attributes: dict[str, Any] | None = None,
+    updated_at: str | None = None,
+) -> dict[str, Any]:
+    """A message as the REST API lists it (numbered `message_type`, Unix `created_at`)."""
+    kind = {"Contact": "contact", "User": "user", "AgentBot": "agent_bot"}.get(sender_type or "")
+    return {
+        "id": mid,
+        "content": "...",
+        "account_id": CW_ACCOUNT,
+        "inbox_id": 1,
+        "conversation_id": 9000 + cid,  # the database id, not the display id the webhooks use
+        "message_type": message_type,
+        "created_at": created_at,
+        "updated_at": updated_at,
+        "private": private,
+        "status": "sent",
+        "source_id": None,
+        "content_type": content_type,
+        "content_attributes": content_attributes or {},
+        "sender_type": sender_type,
+        "sender_id": sender_id,
+        "sender": None if kind is None else {"id": sender_id, "name": "X", "type": kind},
+    }
+
+
+def cw_message_event(
+    mid: int,
+    cid: int,
+    created_at: str,
+    message_type: str,
+    *,
+    sender: dict[str, Any] | None,
+    private: bool = False,
+    event: str = "message_created",
+    content_type: str = "text",
+    content_attributes: dict[str, Any] | None = None,
+    conversation: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A message_created / message_updated webhook body."""
+    return {
+        "id": mid,
+        "content": "hi",
+        "created_at": created_at,
+        "message_type": message_type,
+        "content_type": content_type,
+        "private": private,
+        "content_attributes": content_attributes or {},
+        "source_id": None,
+        "sender": sender,
+        "inbox": {"id": 1, "name": "Acme Support"},
+        "conversation": conversation
+        or {"id": cid, "channel": "Channel::WebWidget", "status": "open"},
+        "account": {"id": CW_ACCOUNT, "name": "Acme"},
+        "event": event,
+    }
+
+
+def csat_attributes(rating: int) -> dict[str, Any]:
+    return {
+        "submitted_values": {"csat_survey_response": {"rating": rating, "feedback_message": ""}}
+    }

@@ -125,3 +125,9 @@ def check_fresh(sent_at: datetime, now: datetime, tolerance_seconds: float, what
         raise SignatureRefused(
             f"{what} is {skew:.0f} s away from now (limit {tolerance_seconds:.0f} s)"
         )
+
+
+def part(container: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """The object under `key`, or an empty one when absent or not an object (optional parts)."""
+    value = container.get(key)
+    return value if isinstance(value, Mapping) else {}

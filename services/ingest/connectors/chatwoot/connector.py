@@ -1,0 +1,35 @@
+"""The Chatwoot connector: one `verify`, one `map` that dispatches on the webhook's `event`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from services.ingest.connectors.base import ConnectorSettings, MappingRefused
+from services.ingest.connectors.chatwoot.defaults import TOOL
+from services.ingest.connectors.chatwoot.mapping import HANDLERS
+from services.ingest.connectors.chatwoot.signature import delivery_id, verify_chatwoot
+
+
+class ChatwootConnector:
+    """Account webhooks (conversations, messages, CSAT); see docs/connectors.md."""
+
+    tool = TOOL
+
+    def verify(self, headers: Mapping[str, str], body: bytes, secret: bytes, now: datetime) -> None:
+        verify_chatwoot(headers, body, secret, now)
+
+    def delivery_id(self, headers: Mapping[str, str]) -> str | None:
+        """`X-Chatwoot-Delivery`: a delivery seen twice is acknowledged and not published again."""
+        return delivery_id(headers)
+
+    def map(self, payload: Any, settings: ConnectorSettings) -> Sequence[dict[str, Any]]:
+        if not isinstance(payload, Mapping):
+            raise MappingRefused("payload must be a JSON object")
+        event = payload.get("event")
+        if not isinstance(event, str):
+            raise MappingRefused("not a Chatwoot webhook: no `event`")
+        handler = HANDLERS.get(event)
+        # Other subscriptions (contact_updated, typing, ...) state nothing to measure.
+        return handler(payload, settings) if handler else []
