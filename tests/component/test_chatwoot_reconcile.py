@@ -28,7 +28,7 @@ from tests.helpdesk_payloads import (
 
 TOKEN = "fake-api-token"
 T0 = int(datetime(2026, 10, 5, 8, 0, tzinfo=UTC).timestamp())
-SETTINGS = default_settings("agr-cw", "chatwoot:3", pseudonym_key=b"k" * 32)
+SETTINGS = default_settings("agr-cw", "acme-cw", pseudonym_key=b"k" * 32)
 AGENT = {"id": 77, "name": "Wei", "type": "user"}
 CONTACT = {"id": 501, "name": "Jane", "type": "contact"}
 PAGE = 2
@@ -142,10 +142,10 @@ async def test_the_pull_finds_what_the_webhooks_missed_under_the_same_ids(
     connector = ChatwootConnector()
     expected = {e["event_id"]: e for w in _all_webhooks() for e in connector.map(w, SETTINGS)}
     lost = {
-        "chatwoot:3:msg:11",
-        "chatwoot:3:csat:13:2",
-        "chatwoot:3:conv:2:created",
-        "chatwoot:3:msg:30",
+        "acme-cw:msg:11",
+        "acme-cw:csat:13:2",
+        "acme-cw:conv:2:created",
+        "acme-cw:msg:30",
     }
     assert lost <= expected.keys()
 
@@ -161,7 +161,7 @@ async def test_the_pull_finds_what_the_webhooks_missed_under_the_same_ids(
             k: v for k, v in expected[event_id].items() if k != "occurred_at"
         }
     assert not any(":conv:4:" in i or ":msg:40" in i for i in pulled)  # quiet before `since`
-    assert "chatwoot:3:msg:21" not in pulled  # the bot's message
+    assert "acme-cw:msg:21" not in pulled  # the bot's message
     extra = pulled.keys() - expected.keys()
     # The only facts the webhooks did not state: open conversation 2's current status, a
     # reopen of a ticket that is not resolved, which changes nothing downstream.

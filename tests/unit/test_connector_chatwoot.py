@@ -24,7 +24,7 @@ from tests.helpdesk_payloads import (
 SECRET = b"chatwoot-webhook-secret"
 NOW = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
 T0 = int(datetime(2026, 10, 5, 8, 0, tzinfo=UTC).timestamp())
-SETTINGS = default_settings("agr-1", "chatwoot:3", pseudonym_key=b"k" * 32)
+SETTINGS = default_settings("agr-1", "acme-cw", pseudonym_key=b"k" * 32)
 CW = ChatwootConnector()
 AGENT = {"id": 77, "name": "Wei", "type": "user"}
 CONTACT = {"id": 501, "name": "Jane", "type": "contact"}
@@ -81,13 +81,12 @@ def test_conversation_created_maps_to_ticket_created() -> None:
     conversation = cw_conversation(12, T0, channel="Channel::Email", priority="medium")
     (event,) = _map(cw_conversation_event("conversation_created", conversation))
     assert event == {
-        "event_id": "chatwoot:3:conv:12:created",
+        "event_id": "acme-cw:conv:12:created",
         "type": "ticket.created",
         "occurred_at": "2026-10-05T08:00:00Z",
         "agreement_id": "agr-1",
-        "source": "chatwoot",
-        "ticket_id": "chatwoot:3:conv:12",
-        "customer_id": "chatwoot:3:contact:501",
+        "ticket_id": "acme-cw:conv:12",
+        "customer_id": "acme-cw:contact:501",
         "channel": "email",
         "priority": "normal",
     }
@@ -106,7 +105,7 @@ def test_a_contact_known_only_by_email_gets_a_pseudonym() -> None:
     ("message_type", "sender", "private", "expected"),
     [
         ("incoming", CONTACT, False, {"author": "customer"}),
-        ("outgoing", AGENT, False, {"author": "agent", "agent_id": "chatwoot:3:user:77"}),
+        ("outgoing", AGENT, False, {"author": "agent", "agent_id": "acme-cw:user:77"}),
         ("outgoing", AGENT, True, None),  # private note
         ("outgoing", {"id": 5, "name": "Bot", "type": "agent_bot"}, False, None),
         ("outgoing", None, False, None),  # automation / campaign: no sender
@@ -126,7 +125,7 @@ def test_messages(
         assert events == []
         return
     (event,) = events
-    assert (event["event_id"], event["ticket_id"]) == ("chatwoot:3:msg:300", "chatwoot:3:conv:12")
+    assert (event["event_id"], event["ticket_id"]) == ("acme-cw:msg:300", "acme-cw:conv:12")
     assert {k: event[k] for k in expected} == expected
 
 
@@ -154,9 +153,9 @@ def test_status_changes(
     (event,) = _map(cw_conversation_event("conversation_status_changed", conversation, **extra))
     assert event["type"] == expected_type
     assert event["occurred_at"] == "2026-10-05T08:10:00.250000Z"
-    assert event["event_id"] == f"chatwoot:3:conv:12:{status}:{T0 + 600}"
+    assert event["event_id"] == f"acme-cw:conv:12:{status}:{T0 + 600}"
     if expected_type == "ticket.resolved":
-        assert event["agent_id"] == "chatwoot:3:user:77"
+        assert event["agent_id"] == "acme-cw:user:77"
     if status_field:
         assert event["status"] == status_field
 
@@ -164,7 +163,7 @@ def test_status_changes(
 def test_resolving_an_unassigned_conversation_names_the_configured_agent() -> None:
     conversation = cw_conversation(12, T0, status="resolved", assignee=None)
     (event,) = _map(cw_conversation_event("conversation_status_changed", conversation))
-    assert event["agent_id"] == "chatwoot:3:user:unassigned"
+    assert event["agent_id"] == "acme-cw:user:unassigned"
 
 
 def test_unknown_status_is_refused() -> None:
@@ -189,8 +188,8 @@ def test_csat_submission_maps_to_a_survey() -> None:
     assert (event["type"], event["score"], event["survey_id"], event["ticket_id"]) == (
         "survey.submitted",
         4,
-        "chatwoot:3:csat:310",
-        "chatwoot:3:conv:12",
+        "acme-cw:csat:310",
+        "acme-cw:conv:12",
     )
     assert event["occurred_at"] == "2026-10-05T09:00:00Z"
 
@@ -276,6 +275,6 @@ def test_the_pull_keeps_only_facts_since_its_start() -> None:
     since = datetime.fromtimestamp(T0 + 650, UTC)
     pulled = map_pulled(pulled_payloads(conversation, messages), SETTINGS, since)
     assert [e["event_id"] for e in pulled.events] == [
-        "chatwoot:3:csat:304:5",
-        f"chatwoot:3:conv:12:resolved:{T0 + 1800}",
+        "acme-cw:csat:304:5",
+        f"acme-cw:conv:12:resolved:{T0 + 1800}",
     ]

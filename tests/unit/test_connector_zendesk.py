@@ -26,7 +26,7 @@ from tests.helpdesk_payloads import (
 SECRET = b"dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rz"
 NOW = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
 T0 = "2026-10-05T08:00:00Z"
-SETTINGS = default_settings("agr-1", "zendesk:acme", pseudonym_key=b"k" * 32)
+SETTINGS = default_settings("agr-1", "acme-zd", pseudonym_key=b"k" * 32)
 ZD = ZendeskConnector()
 
 
@@ -79,13 +79,12 @@ def test_bad_or_stale_signatures_are_refused(tamper: Any, reason: str) -> None:
 def test_ticket_created_maps_ids_channel_and_priority() -> None:
     (event,) = _map(zd_created(42, T0, priority="HIGH", via={"channel": "email"}))
     assert event == {
-        "event_id": "zendesk:acme:ticket:42:created",
+        "event_id": "acme-zd:ticket:42:created",
         "type": "ticket.created",
         "occurred_at": "2026-10-05T08:00:00Z",
         "agreement_id": "agr-1",
-        "source": "zendesk",
-        "ticket_id": "zendesk:acme:ticket:42",
-        "customer_id": "zendesk:acme:user:5501",
+        "ticket_id": "acme-zd:ticket:42",
+        "customer_id": "acme-zd:user:5501",
         "channel": "email",
         "priority": "high",
     }
@@ -94,7 +93,7 @@ def test_ticket_created_maps_ids_channel_and_priority() -> None:
 def test_a_ticket_born_solved_is_created_and_resolved() -> None:
     created, resolved = _map(zd_created(43, T0, status="solved", via={"channel": "voice"}))
     assert created["channel"] == "phone"
-    assert (resolved["type"], resolved["agent_id"]) == ("ticket.resolved", "zendesk:acme:user:9100")
+    assert (resolved["type"], resolved["agent_id"]) == ("ticket.resolved", "acme-zd:user:9100")
 
 
 def test_unknown_channel_falls_back_and_unknown_priority_is_refused() -> None:
@@ -107,7 +106,7 @@ def test_unknown_channel_falls_back_and_unknown_priority_is_refused() -> None:
 @pytest.mark.parametrize(
     ("staff", "public", "author", "expected"),
     [
-        (True, True, "9100", {"author": "agent", "agent_id": "zendesk:acme:user:9100"}),
+        (True, True, "9100", {"author": "agent", "agent_id": "acme-zd:user:9100"}),
         (False, True, "5501", {"author": "customer"}),
         (True, False, "9100", None),  # private note
         (True, True, "-1", None),  # Zendesk's system user (triggers, automations)
@@ -124,9 +123,7 @@ def test_comments_become_replies_only_when_public_and_human(
         assert events == []
         return
     (event,) = events
-    assert (
-        event["event_id"] == "zendesk:acme:comment:77"
-    )  # the comment's own id: backfills collapse
+    assert event["event_id"] == "acme-zd:comment:77"  # the comment's own id: backfills collapse
     assert {k: event[k] for k in expected} == expected
     assert "agent_id" in event or event["author"] == "customer"
 
@@ -152,7 +149,7 @@ def test_status_changes(previous: str, current: str, types: list[str], status: s
     assert [e["type"] for e in events] == types
     assert len({e["event_id"] for e in events}) == len(events)
     if events:
-        assert events[0]["event_id"] == "zendesk:acme:event:u-1"
+        assert events[0]["event_id"] == "acme-zd:event:u-1"
     if status is not None:
         assert events[-1]["status"] == status
 
@@ -161,7 +158,7 @@ def test_an_unknown_status_is_refused_and_an_override_maps_it() -> None:
     payload = zd_status(42, T0, "2026-10-05T09:00:00Z", "open", "waiting_on_vendor")
     with pytest.raises(MappingRefused, match="status map"):
         _map(payload)
-    custom = default_settings("agr-1", "zendesk:acme")
+    custom = default_settings("agr-1", "acme-zd")
     custom = type(custom)(**{**custom.__dict__, "status_map": {"waiting_on_vendor": "on_hold"}})
     assert _map(payload, custom)[0]["status"] == "on_hold"
 
@@ -171,7 +168,7 @@ def test_without_zendesk_event_id_the_id_comes_from_the_fact() -> None:
     first.pop("id")
     again = json.loads(json.dumps(first))
     assert _map(first) == _map(again)
-    assert _map(first)[0]["event_id"].startswith("zendesk:acme:ticket:42:status_changed:")
+    assert _map(first)[0]["event_id"].startswith("acme-zd:ticket:42:status_changed:")
 
 
 def test_priority_changes_and_other_domains_map_to_nothing() -> None:
@@ -188,8 +185,8 @@ def test_ratings_map_good_and_bad_onto_the_scale(score: str, value: int) -> None
     assert (event["type"], event["score"], event["survey_id"], event["ticket_id"]) == (
         "survey.submitted",
         value,
-        "zendesk:acme:rating:900",
-        "zendesk:acme:ticket:42",
+        "acme-zd:rating:900",
+        "acme-zd:ticket:42",
     )
 
 
@@ -202,7 +199,7 @@ def test_unanswered_ratings_map_to_nothing_and_undeclared_loss_is_refused() -> N
 
 def test_a_completed_call_is_offered_answered_and_completed() -> None:
     offered, answered, completed = _map(zd_calls_page(zd_call(7, T0)))
-    assert offered["queue"] == "zendesk:acme:group:6000"
+    assert offered["queue"] == "acme-zd:group:6000"
     assert answered["occurred_at"] == "2026-10-05T08:00:15Z"  # after the 15 s wait
     assert completed["occurred_at"] == "2026-10-05T08:03:05Z"  # + talk 120 + hold 20 + wrap 30
     assert (completed["talk_seconds"], completed["hold_seconds"], completed["wrap_seconds"]) == (
@@ -211,7 +208,7 @@ def test_a_completed_call_is_offered_answered_and_completed() -> None:
         30.0,
     )
     assert completed["resolved"] is True
-    assert {e["customer_id"] for e in (offered, answered, completed)} == {"zendesk:acme:user:5501"}
+    assert {e["customer_id"] for e in (offered, answered, completed)} == {"acme-zd:user:5501"}
 
 
 def test_abandoned_ivr_and_outbound_calls() -> None:

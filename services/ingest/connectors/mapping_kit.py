@@ -70,13 +70,15 @@ def rfc3339(instant: datetime) -> str:
 def envelope(
     settings: ConnectorSettings, event_id: str, type_: str, at: datetime, **fields: Any
 ) -> dict[str, Any]:
-    """One v1 event as a JSON-ready dict (validated later by the shared publish path)."""
+    """One v1 event as a JSON-ready dict (validated later by the shared publish path).
+
+    No `source`: the webhook path names the connector that received the payload there.
+    """
     return {
         "event_id": event_id,
         "type": type_,
         "occurred_at": rfc3339(at),
         "agreement_id": settings.agreement_id,
-        "source": settings.tool,
         **fields,
     }
 

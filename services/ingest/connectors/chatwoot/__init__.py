@@ -3,4 +3,7 @@
 from services.ingest.connectors.chatwoot.connector import ChatwootConnector
 from services.ingest.connectors.chatwoot.defaults import default_settings
 
-__all__ = ["ChatwootConnector", "default_settings"]
+# What the connector registry discovers (services/ingest/connectors/registry.py).
+CONNECTOR = ChatwootConnector()
+
+__all__ = ["CONNECTOR", "ChatwootConnector", "default_settings"]

@@ -3,4 +3,7 @@
 from services.ingest.connectors.zendesk.connector import ZendeskConnector
 from services.ingest.connectors.zendesk.defaults import default_settings
 
-__all__ = ["ZendeskConnector", "default_settings"]
+# What the connector registry discovers (services/ingest/connectors/registry.py).
+CONNECTOR = ZendeskConnector()
+
+__all__ = ["CONNECTOR", "ZendeskConnector", "default_settings"]
