@@ -8,6 +8,7 @@ paged backwards with `before`), in small pages so paging is exercised, and check
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 from aiohttp import web
 
 from services.ingest.connectors.chatwoot import ChatwootConnector, default_settings
+from services.ingest.connectors.chatwoot.pull_command import pull_once
 from services.ingest.connectors.chatwoot.reconcile import ChatwootApi, reconcile
 from tests.helpdesk_payloads import (
     csat_attributes,
@@ -172,3 +174,23 @@ async def test_the_pull_is_refused_without_the_api_token(chatwoot_url: str) -> N
     async with httpx.AsyncClient(base_url=chatwoot_url, timeout=10) as client:
         with pytest.raises(httpx.HTTPStatusError):
             await reconcile(ChatwootApi(client, "3"), SETTINGS, datetime.fromtimestamp(T0, UTC))
+
+
+async def test_pull_once_posts_what_it_found_to_ingest(chatwoot_url: str) -> None:
+    posted: list[dict[str, Any]] = []
+
+    def ingest(request: httpx.Request) -> httpx.Response:
+        assert (request.method, request.url.path) == ("POST", "/v1/events")
+        posted.extend(json.loads(request.content))
+        return httpx.Response(202, json={"accepted": []})
+
+    headers = {"api_access_token": TOKEN}
+    async with (
+        httpx.AsyncClient(base_url=chatwoot_url, headers=headers, timeout=10) as cw,
+        httpx.AsyncClient(transport=httpx.MockTransport(ingest), base_url="http://i") as i,
+    ):
+        since = datetime.fromtimestamp(T0, UTC)
+        run = await pull_once(SETTINGS, ChatwootApi(cw, "3"), i, since)
+    assert run.posted == len(posted) > 0
+    assert run.refused == []
+    assert {e["agreement_id"] for e in posted} == {"agr-cw"}
