@@ -278,3 +278,11 @@ def test_the_pull_keeps_only_facts_since_its_start() -> None:
         "acme-cw:csat:304:5",
         f"acme-cw:conv:12:resolved:{T0 + 1800}",
     ]
+
+
+def test_options_the_mapping_would_not_understand_are_refused() -> None:
+    CW.check_options(dict(SETTINGS.options))
+    with pytest.raises(ValueError, match="default_channel"):
+        CW.check_options({"default_channel": "fax"})
+    with pytest.raises(ValueError, match="unassigned_agent"):
+        CW.check_options({"unassigned_agent": ""})

@@ -242,3 +242,15 @@ def test_a_caller_known_only_by_number_gets_a_pseudonym() -> None:
 def test_a_redelivered_call_record_maps_to_the_same_events() -> None:
     record = zd_call(15, T0)
     assert _map({"call": record}) == _map(zd_calls_page(dict(record, updated_at=NOW.isoformat())))
+
+
+def test_options_the_mapping_would_not_understand_are_refused() -> None:
+    ZD.check_options(dict(SETTINGS.options))
+    for bad in (
+        {"call_outcomes": {"completed": "maybe"}},
+        {"bot_author_ids": "-1"},
+        {"call_resolved": "yes"},
+        {"default_channel": "fax"},
+    ):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            ZD.check_options(bad)

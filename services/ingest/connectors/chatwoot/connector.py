@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from services.core.events import Channel
 from services.ingest.connectors.base import ConnectorSettings, MappingRefused
 from services.ingest.connectors.chatwoot.defaults import TOOL
 from services.ingest.connectors.chatwoot.mapping import HANDLERS
@@ -23,6 +24,15 @@ class ChatwootConnector:
     def delivery_id(self, headers: Mapping[str, str]) -> str | None:
         """`X-Chatwoot-Delivery`: a delivery seen twice is acknowledged and not published again."""
         return delivery_id(headers)
+
+    def check_options(self, options: Mapping[str, Any]) -> None:
+        """Refuse options `map` would not understand (the config API answers 422)."""
+        channels = {c.value for c in Channel}
+        if options.get("default_channel", "chat") not in channels:
+            raise ValueError(f"default_channel must be one of {sorted(channels)}")
+        unassigned = options.get("unassigned_agent", "unassigned")
+        if not isinstance(unassigned, str) or not unassigned:
+            raise ValueError("unassigned_agent must be a non-empty text")
 
     def map(self, payload: Any, settings: ConnectorSettings) -> Sequence[dict[str, Any]]:
         if not isinstance(payload, Mapping):
