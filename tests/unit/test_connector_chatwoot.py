@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from services.core.events import parse_event
+from services.core.contract.events import parse_event
 from services.ingest.connectors.base import MappingRefused, SignatureRefused
 from services.ingest.connectors.chatwoot import ChatwootConnector, default_settings
 from services.ingest.connectors.chatwoot.reconcile import map_pulled, pulled_payloads

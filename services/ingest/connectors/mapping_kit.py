@@ -17,7 +17,7 @@ from typing import Any
 
 from services.ingest.connectors.base import ConnectorSettings, MappingRefused, SignatureRefused
 
-# The v1 identifier (services/core/events.py): ids that do not fit are replaced by a hash.
+# The v1 identifier (services/core/contract/events.py); ids that do not fit become a hash.
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/-]*$")
 _MAX_ID = 128
 _FRACTION = re.compile(r"\.(\d+)")

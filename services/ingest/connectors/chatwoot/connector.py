@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from services.core.events import Channel
+from services.core.contract.events import Channel
 from services.ingest.connectors.base import ConnectorSettings, MappingRefused
 from services.ingest.connectors.chatwoot.defaults import TOOL
 from services.ingest.connectors.chatwoot.mapping import HANDLERS

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from services.core.events import Channel
+from services.core.contract.events import Channel
 from services.ingest.connectors.base import ConnectorSettings, MappingRefused
 from services.ingest.connectors.zendesk.calls import map_calls_page
 from services.ingest.connectors.zendesk.defaults import TOOL
