@@ -20,6 +20,7 @@ from typing import Any
 from services.ingest.connectors.base import ConnectorSettings, MappingRefused
 from services.ingest.connectors.mapping_kit import envelope, ident, obj, parse_instant, scoped_id
 from services.ingest.connectors.zendesk import defaults
+from services.ingest.connectors.zendesk.comments import map_comment
 
 EVENT_PREFIX = "zen:event-type:ticket."
 _DONE = frozenset({"solved", "closed"})
@@ -97,43 +98,6 @@ def _created(
     return out
 
 
-def _opening_comment(detail: Mapping[str, Any], at: datetime) -> bool:
-    """The comment that opened the ticket is its description, not a reply."""
-    try:
-        created = parse_instant(detail.get("created_at"), "detail.created_at")
-    except MappingRefused:
-        return False
-    return abs((at - created).total_seconds()) < 1.0
-
-
-def _comment(
-    settings: ConnectorSettings,
-    tid: str,
-    detail: Mapping[str, Any],
-    event: Mapping[str, Any],
-    at: datetime,
-    event_key: list[str],
-) -> list[dict[str, Any]]:
-    comment = obj(event.get("comment"), "event.comment")
-    if comment.get("is_public") is False or comment.get("public") is False:
-        return []  # private note
-    author = obj(comment.get("author"), "event.comment.author")
-    author_id = ident(author.get("id"), "event.comment.author.id")
-    bots = {
-        str(b) for b in settings.options.get("bot_author_ids", defaults.OPTIONS["bot_author_ids"])
-    }
-    if author_id in bots or _opening_comment(detail, at):
-        return []
-    role = str(author.get("role") or ("agent" if author.get("is_staff") else "end-user")).lower()
-    key = ["comment", ident(comment["id"], "comment.id")] if comment.get("id") else event_key
-    fields: dict[str, Any] = {"ticket_id": scoped_id(settings, "ticket", tid)}
-    if role in settings.agent_roles:
-        fields.update(author="agent", agent_id=scoped_id(settings, "user", author_id))
-    else:
-        fields["author"] = "customer"
-    return [envelope(settings, scoped_id(settings, *key), "ticket.replied", at, **fields)]
-
-
 def _status_changed(
     settings: ConnectorSettings,
     tid: str,
@@ -197,7 +161,7 @@ def map_ticket_event(
     else:  # no Zendesk id (hand-built or exported payload): the fact itself names the event
         event_key = ["ticket", tid, kind, str(event.get("current", "")), str(int(at.timestamp()))]
     if kind == "comment_added":
-        return _comment(settings, tid, detail, event, at, event_key)
+        return map_comment(settings, tid, detail, event, at, event_key)
     if kind == "status_changed":
         return _status_changed(settings, tid, detail, event, at, event_key)
     return []
