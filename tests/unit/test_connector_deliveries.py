@@ -1,4 +1,4 @@
-"""Replay keys of tools that name their deliveries (Chatwoot's X-Chatwoot-Delivery)."""
+"""Replay keys of tools that name their deliveries, and the registry finding both helpdesks."""
 
 from __future__ import annotations
 
@@ -22,3 +22,14 @@ def test_seen_deliveries_are_per_connector_and_bounded() -> None:
     seen.remember("cw-a", "3")
     assert not seen.seen("cw-a", "1")  # the oldest is forgotten first
     assert seen.seen("cw-a", "3")
+
+
+def test_the_registry_finds_both_helpdesk_connectors_with_their_defaults() -> None:
+    from services.ingest.connectors.registry import connector_for, defaults_of, known_tools
+
+    assert {"zendesk", "chatwoot"} <= set(known_tools())
+    assert connector_for("zendesk") is ZENDESK
+    assert connector_for("chatwoot") is CHATWOOT
+    assert defaults_of("zendesk").status_map["hold"] == "on_hold"
+    assert {"csat_good_bad", "no_hold_time"} <= defaults_of("zendesk").lossy
+    assert defaults_of("chatwoot").status_map["snoozed"] == "on_hold"

@@ -8,7 +8,7 @@ from typing import Any
 
 from services.core.contract.events import Channel
 from services.ingest.connectors.base import ConnectorSettings, MappingRefused
-from services.ingest.connectors.chatwoot.defaults import TOOL
+from services.ingest.connectors.chatwoot.defaults import TOOL, TOOL_DEFAULTS
 from services.ingest.connectors.chatwoot.mapping import HANDLERS
 from services.ingest.connectors.chatwoot.signature import delivery_id, verify_chatwoot
 
@@ -17,6 +17,7 @@ class ChatwootConnector:
     """Account webhooks (conversations, messages, CSAT); see docs/connectors.md."""
 
     tool = TOOL
+    defaults = TOOL_DEFAULTS
 
     def verify(self, headers: Mapping[str, str], body: bytes, secret: bytes, now: datetime) -> None:
         verify_chatwoot(headers, body, secret, now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from services.ingest.connectors.base import ConnectorSettings
+from services.ingest.connectors.base import ConnectorSettings, ToolDefaults
 
 TOOL = "chatwoot"
 
@@ -51,6 +51,17 @@ OPTIONS: Mapping[str, object] = {
     # Who resolved is not in Chatwoot's payload: the assignee, else this id.
     "unassigned_agent": "unassigned",
 }
+
+# What the connector registry merges under an agreement's own entries (and the API shows).
+TOOL_DEFAULTS = ToolDefaults(
+    status_map=STATUS_MAP,
+    channel_map=CHANNEL_MAP,
+    priority_map=PRIORITY_MAP,
+    csat_map=CSAT_MAP,
+    agent_roles=AGENT_ROLES,
+    lossy=LOSSY,
+    options=OPTIONS,
+)
 
 
 def default_settings(

@@ -9,7 +9,7 @@ from typing import Any
 from services.core.contract.events import Channel
 from services.ingest.connectors.base import ConnectorSettings, MappingRefused
 from services.ingest.connectors.zendesk.calls import map_calls_page
-from services.ingest.connectors.zendesk.defaults import TOOL
+from services.ingest.connectors.zendesk.defaults import TOOL, TOOL_DEFAULTS
 from services.ingest.connectors.zendesk.ratings import map_rating
 from services.ingest.connectors.zendesk.signature import verify_zendesk
 from services.ingest.connectors.zendesk.tickets import EVENT_PREFIX, map_ticket_event
@@ -22,6 +22,7 @@ class ZendeskConnector:
     """Ticket event webhooks, satisfaction ratings and Talk calls (docs/connectors.md)."""
 
     tool = TOOL
+    defaults = TOOL_DEFAULTS
 
     def verify(self, headers: Mapping[str, str], body: bytes, secret: bytes, now: datetime) -> None:
         verify_zendesk(headers, body, secret, now)
