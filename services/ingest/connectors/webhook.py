@@ -30,6 +30,7 @@ from services.core.settings import IngestSettings
 from services.ingest.batch import DUPLICATE_IN_BATCH, read_limited, validate_indexed
 from services.ingest.connectors.base import SignatureRefused, verify_request
 from services.ingest.connectors.configs import ActiveConnector, ConnectorConfigs
+from services.ingest.connectors.deliveries import SeenDeliveries, delivery_key
 from services.ingest.connectors.derive import derive
 from services.ingest.connectors.instruments import ConnectorInstruments, PayloadOutcome
 from services.ingest.connectors.raw import RawPayloadError, RawPayloads
@@ -39,6 +40,8 @@ from services.ingest.publisher import EventPublisher, PublishError
 from services.ingest.screening import refused_counts, screen
 
 log = logging.getLogger(__name__)
+# Set on the answer to a delivery whose id (e.g. X-Chatwoot-Delivery) was seen already.
+DUPLICATE_DELIVERY_HEADER = "X-Slawatch-Duplicate-Delivery"
 DeadLetterRecorder = Callable[[str, datetime, str, bytes], Awaitable[None]]
 
 
@@ -78,6 +81,7 @@ def build_connector_router(settings: IngestSettings, publisher: EventPublisher) 
     """The webhook route, bound to the service's settings and publisher."""
     router = APIRouter(tags=["connectors"])
     window = EventTimeRange(settings.max_future_seconds, settings.max_days_before_term)
+    deliveries = SeenDeliveries()
 
     @router.post(
         "/v1/connectors/{connector_id}/events",
@@ -114,6 +118,15 @@ def build_connector_router(settings: IngestSettings, publisher: EventPublisher) 
         except SignatureRefused as exc:
             runtime.instruments.count(active.tool, PayloadOutcome.REFUSED_SIGNATURE)
             raise ProblemError(401, "Unauthorized", exc.reason, "bad-signature") from None
+        delivery = delivery_key(connector, request.headers)
+        if delivery is not None and deliveries.seen(connector_id, delivery):
+            runtime.instruments.count(active.tool, PayloadOutcome.IGNORED)
+            # Acknowledged, nothing kept or published again; the header says why.
+            return JSONResponse(
+                WebhookResult(accepted=[]).model_dump(),
+                status_code=202,
+                headers={DUPLICATE_DELIVERY_HEADER: "true"},
+            )
         try:
             await runtime.raw.keep(
                 connector_id, active.agreement_id, active.tool, body, received_at
@@ -124,6 +137,8 @@ def build_connector_router(settings: IngestSettings, publisher: EventPublisher) 
                 "the payload could not be stored; retry", "broker-unavailable"
             ) from exc
         result = await _ingest(request, publisher, window, active, body, received_at, settings)
+        if delivery is not None:
+            deliveries.remember(connector_id, delivery)
         if result.dead_letter is not None:
             await _dead_letter(runtime, connector_id, received_at, result.dead_letter, body)
             runtime.instruments.count(active.tool, PayloadOutcome.DEAD_LETTER)
