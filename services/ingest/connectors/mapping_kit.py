@@ -17,7 +17,9 @@ from typing import Any
 
 from services.ingest.connectors.base import ConnectorSettings, MappingRefused, SignatureRefused
 
-# The v1 identifier (services/core/contract/events.py); ids that do not fit become a hash.
+# Ids keep to the original ASCII identifier spelling (128 characters), which every reader of
+# the contract accepts, also those written before identifiers were widened; tool ids are
+# numbers and UUIDs, so the hash below is for oddities only.
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/-]*$")
 _MAX_ID = 128
 _FRACTION = re.compile(r"\.(\d+)")
