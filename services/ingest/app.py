@@ -38,7 +38,6 @@ from services.core.storage.event_counts import CountKey, add_counts
 from services.core.storage.session import make_engine, make_sessionmaker
 from services.ingest.agreements import AgreementLookup, KnownAgreements, stored_agreements
 from services.ingest.connectors.configs import ConnectorConfigs, ConnectorLookup, stored_connectors
-from services.ingest.connectors.discovery import register_ingest_connectors
 from services.ingest.connectors.instruments import ConnectorInstruments
 from services.ingest.connectors.raw import KafkaRawPayloads, RawPayloads
 from services.ingest.connectors.webhook import (
@@ -72,7 +71,6 @@ def create_app(
     `lookup_agreements` the agreements and `record_counts` the data-quality counts in PostgreSQL
     (`database`), all for tests; likewise the connectors' raw-payload store, configurations
     and dead letters (docs/connectors.md)."""
-    register_ingest_connectors()  # tool packages under services/ingest/connectors/
     owns_kafka = publisher is None
     sink: EventPublisher = publisher or KafkaEventPublisher(
         kafka.bootstrap_servers, kafka.topic_prefix

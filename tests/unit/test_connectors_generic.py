@@ -9,17 +9,17 @@ from typing import Any
 
 import pytest
 
-from services.core.connectors.config import ConnectorConfigIn
-from services.core.connectors.generic import CONNECTOR
-from services.core.connectors.registry import effective_settings
-from services.core.contract.events import parse_event
-from services.ingest.connectors.base import (
+from services.core.connectors.base import (
     ConnectorSettings,
     MappingRefused,
     SignatureRefused,
     pseudonym,
     verify_request,
 )
+from services.core.connectors.config import ConnectorConfigIn
+from services.core.connectors.generic import CONNECTOR
+from services.core.connectors.registry import effective_settings
+from services.core.contract.events import parse_event
 from tests.zammad_payloads import zammad_config, zammad_payload, zammad_signature
 
 KEY = b"k" * 32

@@ -1,9 +1,8 @@
 """Which connector serves which tool: tool name -> `Connector`.
 
 Why discovery instead of a hand-kept list: each tool's package is written on its own (one
-sub-package per tool under `services/core/connectors/`, or under a service's own connectors
-package, which registers them with `register`), and a list every package must edit is where
-their changes would collide. A sub-package is a connector when it exposes
+sub-package per tool under `services/core/connectors/`), and a list every package must edit
+is where their changes would collide. A sub-package is a connector when it exposes
 `CONNECTOR` (an object with `tool`, `verify` and `map`); failing that, the first module-level
 object of that shape whose `tool` is the package's name. Packages that cannot be imported
 are logged and left out, so one broken connector does not take the others down.
@@ -27,8 +26,7 @@ _PACKAGE = "services.core.connectors"
 _REGISTERED: dict[str, Connector] = {}
 
 
-# Tools with a built-in connector: the API accepts them even when their package lives in a
-# service (then it cannot check their options or show their defaults; docs/connectors.md).
+# Tools with a built-in connector (docs/connectors.md).
 BUILTIN_TOOLS = ("generic", "zendesk", "chatwoot", "connect")
 
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.core.connectors.base import ConnectorSettings
 from services.core.connectors.config import ConnectorDocument
 from services.core.connectors.registry import effective_settings
 from services.core.connectors.secret_box import SecretBox
 from services.core.storage.connectors_repo import StoredConnector, get_connector
-from services.ingest.connectors.base import ConnectorSettings
 
 
 @dataclass(frozen=True, slots=True)

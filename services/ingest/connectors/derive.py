@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.ingest.connectors.base import Connector, MappingRefused
+from services.core.connectors.base import Connector, MappingRefused
 from services.ingest.connectors.configs import ActiveConnector
 
 log = logging.getLogger(__name__)

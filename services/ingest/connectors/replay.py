@@ -36,7 +36,6 @@ from services.ingest.agreements import KnownAgreement, stored_agreements
 from services.ingest.batch import DUPLICATE_IN_BATCH, validate_indexed
 from services.ingest.connectors.configs import ActiveConnector, stored_connectors
 from services.ingest.connectors.derive import derive
-from services.ingest.connectors.discovery import register_ingest_connectors
 from services.ingest.connectors.raw import raw_topic
 from services.ingest.connectors.webhook import connector_principal
 from services.ingest.inputs import screen_events
@@ -103,7 +102,6 @@ async def replay(
     dry_run: bool = False,
 ) -> ReplayResult:
     """Map the connector's raw payloads of [since, until) again and publish the events."""
-    register_ingest_connectors()
     settings = ingest or IngestSettings()
     window = EventTimeRange(settings.max_future_seconds, settings.max_days_before_term)
     engine = make_engine(database)

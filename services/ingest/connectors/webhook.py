@@ -24,13 +24,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from services.core.auth.access import Principal, Role
+from services.core.connectors.base import SignatureRefused, verify_request
 from services.core.connectors.registry import UnknownTool, connector_for
 from services.core.contract.event_range import EventTimeRange
 from services.core.http.problems import ProblemError, problem_responses
 from services.core.settings import IngestSettings
 from services.ingest.batch import DUPLICATE_IN_BATCH, read_limited, validate_indexed
-from services.ingest.connectors.base import SignatureRefused, verify_request
 from services.ingest.connectors.configs import ActiveConnector, ConnectorConfigs
+from services.ingest.connectors.deliveries import SeenDeliveries, delivery_key
 from services.ingest.connectors.derive import derive
 from services.ingest.connectors.instruments import ConnectorInstruments, PayloadOutcome
 from services.ingest.connectors.raw import RawPayloads
@@ -39,6 +40,8 @@ from services.ingest.publisher import EventPublisher, PublishError
 from services.ingest.screening import refused_counts, screen
 
 log = logging.getLogger(__name__)
+# Set on the answer to a delivery whose id (e.g. X-Chatwoot-Delivery) was seen already.
+DUPLICATE_DELIVERY_HEADER = "X-Slawatch-Duplicate-Delivery"
 DeadLetterRecorder = Callable[[str, datetime, str, bytes], Awaitable[None]]
 
 
@@ -78,6 +81,7 @@ def build_connector_router(settings: IngestSettings, publisher: EventPublisher) 
     """The webhook route, bound to the service's settings and publisher."""
     router = APIRouter(tags=["connectors"])
     window = EventTimeRange(settings.max_future_seconds, settings.max_days_before_term)
+    deliveries = SeenDeliveries()
 
     @router.post(
         "/v1/connectors/{connector_id}/events",
@@ -114,6 +118,15 @@ def build_connector_router(settings: IngestSettings, publisher: EventPublisher) 
         except SignatureRefused as exc:
             runtime.instruments.count(active.tool, PayloadOutcome.REFUSED_SIGNATURE)
             raise ProblemError(401, "Unauthorized", exc.reason, "bad-signature") from None
+        delivery = delivery_key(connector, request.headers)
+        if delivery is not None and deliveries.seen(connector_id, delivery):
+            runtime.instruments.count(active.tool, PayloadOutcome.IGNORED)
+            # Acknowledged, nothing kept or published again; the header says why.
+            return JSONResponse(
+                WebhookResult(accepted=[]).model_dump(),
+                status_code=202,
+                headers={DUPLICATE_DELIVERY_HEADER: "true"},
+            )
         # The raw body is sent first and mapped while the broker acknowledges it; the answer
         # waits for both, so a 202 still means the raw payload is kept (one round trip, not two).
         keep = runtime.raw.keep(connector_id, active.agreement_id, active.tool, body, received_at)
@@ -126,6 +139,8 @@ def build_connector_router(settings: IngestSettings, publisher: EventPublisher) 
             log.warning("keeping a raw payload of %r failed: %r", connector_id, kept)
             detail = "the payload could not be stored; retry"
             raise _unavailable(detail, "broker-unavailable") from kept
+        if delivery is not None:
+            deliveries.remember(connector_id, delivery)
         if result.dead_letter is not None:
             await _dead_letter(runtime, connector_id, received_at, result.dead_letter, body)
             runtime.instruments.count(active.tool, PayloadOutcome.DEAD_LETTER)
