@@ -1,0 +1,78 @@
+"""The Amazon Connect connector: contact records (CTR) in, v1 call events out.
+
+Connect has no webhook of its own: contact records go to a Kinesis stream. They reach
+slawatch either through the Kafka topic a Kinesis-to-Kafka bridge fills (read by
+`slawatch-connect-bridge`) or over HTTP, posted one record or a JSON array at a time by the
+customer's forwarder (e.g. a Lambda on the stream) with the connector's secret as a bearer
+token, or as `X-Amz-Firehose-Access-Key` when Kinesis Data Firehose posts them.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from services.ingest.connectors.base import ConnectorSettings, MappingRefused, SignatureRefused
+from services.ingest.connectors.connect.mapping import map_record
+from services.ingest.connectors.connect.record import read_record
+
+TOOL = "connect"
+MAX_BATCH_RECORDS = 500
+
+
+class ConnectConnector:
+    """Pure `Connector` for Amazon Connect contact records (services/ingest/connectors/base.py)."""
+
+    tool = TOOL
+
+    def verify(self, headers: Mapping[str, str], body: bytes, secret: bytes, now: datetime) -> None:
+        """Accept a request that carries the connector's secret; refuse anything else.
+
+        A shared token rather than a body signature: the forwarders Connect users run (a
+        Lambda, Firehose's HTTP destination) send an access key, not an HMAC. The comparison
+        takes constant time. Replays need no window here: every copy maps to the same ids.
+        """
+        if not secret:
+            raise SignatureRefused("no secret configured for this connector")
+        token = _header(headers, "x-amz-firehose-access-key")
+        if token is None:
+            auth = _header(headers, "authorization") or ""
+            scheme, _, value = auth.partition(" ")
+            token = value.strip() if scheme.lower() == "bearer" else None
+        if token is None:
+            raise SignatureRefused("no bearer token or X-Amz-Firehose-Access-Key header")
+        if not hmac.compare_digest(token.encode(), secret):
+            raise SignatureRefused("the token does not match the connector's secret")
+
+    def split(self, payload: Any) -> list[Any]:
+        """The contact records of a request: one record or a JSON array of them."""
+        records = payload if isinstance(payload, list) else [payload]
+        if not records:
+            raise MappingRefused("an empty array holds no contact record")
+        if len(records) > MAX_BATCH_RECORDS:
+            raise MappingRefused(f"more than {MAX_BATCH_RECORDS} contact records in one request")
+        return records
+
+    def map(self, payload: Any, settings: ConnectorSettings) -> Sequence[dict[str, Any]]:
+        """The v1 events of one record or a batch; a batch with an unmappable record is
+        refused whole, naming the record (callers that want per-record dead letters map the
+        items of `split` one by one, as the Kafka bridge and the backfill do)."""
+        records = self.split(payload)
+        events: list[dict[str, Any]] = []
+        for index, record in enumerate(records):
+            try:
+                events.extend(map_record(read_record(record), settings))
+            except MappingRefused as exc:
+                if len(records) == 1:
+                    raise
+                raise MappingRefused(f"record {index}: {exc.reason}") from None
+        return events
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None
