@@ -1,0 +1,97 @@
+"""`slawatch-connect-bridge`: contact records from a Kafka topic to the v1 topics.
+
+Connect streams contact records to Kinesis; a Kinesis-to-Kafka bridge (e.g. a Kafka Connect
+Kinesis source) copies them to a Kafka topic. This consumer reads that topic, maps each
+record, publishes the events to the family topics (acks=all) and dead-letters what it cannot
+map, and only then commits the batch's offsets: a crash re-reads the batch, which the
+deterministic event ids make harmless. One bridge serves one agreement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from aiokafka import AIOKafkaConsumer
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.core.events import EventBase
+from services.ingest.connectors.base import ConnectorSettings
+from services.ingest.connectors.connect.bridge_mapping import Refused, map_message
+from services.ingest.connectors.connect.connector import TOOL
+from services.ingest.publisher import EventPublisher
+
+log = logging.getLogger(__name__)
+
+
+class BridgeSettings(BaseSettings):
+    """The bridge's own settings (env prefix `CONNECT_BRIDGE_`)."""
+
+    model_config = SettingsConfigDict(env_prefix="CONNECT_BRIDGE_", extra="ignore")
+
+    agreement_id: str
+    topic: str = "connect.contact-records"
+    group_id: str = "slawatch-connect-bridge"
+    max_batch_records: int = Field(default=500, ge=1)
+    # How often the agreement's connector settings are read again: a change applies within
+    # this delay, without a restart.
+    settings_refresh_seconds: float = Field(default=30.0, gt=0)
+
+
+class DeadLetterSink(Protocol):
+    """Where records that could not be mapped are kept, with the raw record and reason."""
+
+    async def put(self, agreement_id: str, tool: str, refused: list[Refused]) -> None:
+        """Store the refused records durably; return once stored."""
+
+
+SettingsSource = Callable[[], Awaitable[ConnectorSettings]]
+
+
+class ContactRecordBridge:
+    """Consume, map, publish, dead-letter, commit: one batch at a time, in that order."""
+
+    def __init__(
+        self,
+        consumer: AIOKafkaConsumer,
+        publisher: EventPublisher,
+        dead_letters: DeadLetterSink,
+        settings: SettingsSource,
+        max_batch_records: int = 500,
+    ) -> None:
+        self._consumer = consumer
+        self._publisher = publisher
+        self._dead_letters = dead_letters
+        self._settings = settings
+        self._max = max_batch_records
+
+    async def run_once(self, timeout_ms: int = 1000) -> tuple[int, int]:
+        """Handle what one poll returns; (events published, records dead-lettered)."""
+        batches = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=self._max)
+        messages = [m for partition in sorted(batches, key=str) for m in batches[partition]]
+        if not messages:
+            return 0, 0
+        settings = await self._settings()
+        events: list[EventBase] = []
+        refused: list[Refused] = []
+        for message in messages:
+            mapped = map_message(message.value, settings)
+            events += mapped.events
+            refused += mapped.refused
+        if events:
+            await self._publisher.publish(events)
+        if refused:
+            await self._dead_letters.put(settings.agreement_id, TOOL, refused)
+        # Offsets only after every event and dead letter is stored: at least once, never lost.
+        await self._consumer.commit()
+        return len(events), len(refused)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll until `stop` is set; a failed publish stops the bridge (offsets uncommitted)."""
+        while not stop.is_set():
+            published, refused = await self.run_once()
+            if published or refused:
+                log.info("published %d events, dead-lettered %d records", published, refused)
