@@ -1,0 +1,54 @@
+"""The export formats the backfill reads, per connector: a reader and the records' mapping.
+
+A connector's `map` takes what its live path receives; an export may hold records in
+another shape (Zendesk's incremental exports are not its webhook payloads), so each format
+names the mapping for its records, usually the connector's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from services.ingest.backfill.readers import ExportReader, JsonLinesReader
+from services.ingest.connectors.base import ConnectorSettings
+from services.ingest.connectors.connect import ConnectConnector
+
+RecordMapper = Callable[[Any, ConnectorSettings], Sequence[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """How to read one export format of one connector's tool and map its records."""
+
+    connector: str
+    name: str
+    reader: ExportReader
+    mapper: RecordMapper
+    description: str
+
+
+FORMATS: dict[str, dict[str, ExportFormat]] = {
+    "connect": {
+        "ctr-jsonl": ExportFormat(
+            "connect",
+            "ctr-jsonl",
+            JsonLinesReader(),
+            ConnectConnector().map,
+            "contact records, one JSON object per line (Kinesis Firehose's S3 files too)",
+        ),
+    },
+}
+
+
+def export_format(connector: str, name: str | None) -> ExportFormat:
+    """The named format of `connector` (its first one when `name` is None)."""
+    formats = FORMATS.get(connector)
+    if not formats:
+        raise KeyError(f"no export format for connector {connector!r}; known: {sorted(FORMATS)}")
+    if name is None:
+        return next(iter(formats.values()))
+    if name not in formats:
+        raise KeyError(f"connector {connector!r} reads formats {sorted(formats)}, not {name!r}")
+    return formats[name]
