@@ -4,7 +4,7 @@ Connect has no webhook of its own: contact records go to a Kinesis stream. They 
 slawatch either through the Kafka topic a Kinesis-to-Kafka bridge fills (read by
 `slawatch-connect-bridge`) or over HTTP, posted one record or a JSON array at a time by the
 customer's forwarder (e.g. a Lambda on the stream) with the connector's secret as a bearer
-token, or as `X-Amz-Firehose-Access-Key` when Kinesis Data Firehose posts them.
+token.
 """
 
 from __future__ import annotations
@@ -30,19 +30,17 @@ class ConnectConnector:
     def verify(self, headers: Mapping[str, str], body: bytes, secret: bytes, now: datetime) -> None:
         """Accept a request that carries the connector's secret; refuse anything else.
 
-        A shared token rather than a body signature: the forwarders Connect users run (a
-        Lambda, Firehose's HTTP destination) send an access key, not an HMAC. The comparison
-        takes constant time. Replays need no window here: every copy maps to the same ids.
+        A shared token rather than a body signature: Connect signs nothing itself, and the
+        forwarder is the customer's own code, for which a bearer token is the least to get
+        wrong. The comparison takes constant time. Replays need no time window here: every
+        copy of a record maps to the same event ids.
         """
         if not secret:
             raise SignatureRefused("no secret configured for this connector")
-        token = _header(headers, "x-amz-firehose-access-key")
-        if token is None:
-            auth = _header(headers, "authorization") or ""
-            scheme, _, value = auth.partition(" ")
-            token = value.strip() if scheme.lower() == "bearer" else None
-        if token is None:
-            raise SignatureRefused("no bearer token or X-Amz-Firehose-Access-Key header")
+        scheme, _, value = (_header(headers, "authorization") or "").partition(" ")
+        token = value.strip() if scheme.lower() == "bearer" else None
+        if not token:
+            raise SignatureRefused("no bearer token in the Authorization header")
         if not hmac.compare_digest(token.encode(), secret):
             raise SignatureRefused("the token does not match the connector's secret")
 
