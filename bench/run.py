@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import load
+from bench import connectors_ctr, load
 from bench import report as report_bench
 from bench.worker import BenchWorker, Timing, bucket_rows, time_to_process
 from services.core.kafka_admin import ensure_topics, event_topics
@@ -135,6 +135,9 @@ async def main() -> dict[str, Any]:
     # One month's report of 100k tickets and 100k calls: figures + JSON, HTML, PDF.
     result["monthly_report"] = await report_bench.measure(database_url)
     say(f"monthly report: {result['monthly_report']}")
+    # Amazon Connect contact records through the bridge, next to plain v1 publishing.
+    result["connectors_ctr"] = await connectors_ctr.measure(bootstrap, prefix)
+    say(f"connect contact records: {result['connectors_ctr']}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     return result
