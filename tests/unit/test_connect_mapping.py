@@ -207,3 +207,19 @@ def test_verify_wants_the_connectors_secret(headers: dict[str, str], ok: bool) -
     else:
         with pytest.raises(SignatureRefused):
             CONNECTOR.verify(headers, b"{}", b"s3cret-token", T0)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"queue_id": "id"},
+        {"agent_id": "email"},
+        {"resolved_attribute": 3},
+        {"resolved_values": "true"},
+        {"initiation_methods": ["INBOUND", 1]},
+    ],
+)
+def test_options_the_mapping_would_not_understand_are_refused(options: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match=next(iter(options))):
+        CONNECTOR.check_options(options)
+    CONNECTOR.check_options({"queue_id": "arn", "resolved_values": ["fixed"]})

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from services.ingest.connectors.base import ConnectorSettings, MappingRefused, SignatureRefused
-from services.ingest.connectors.connect.mapping import map_record
+from services.ingest.connectors.connect.mapping import check_options, map_record
 from services.ingest.connectors.connect.record import read_record
 
 TOOL = "connect"
@@ -43,6 +43,10 @@ class ConnectConnector:
             raise SignatureRefused("no bearer token in the Authorization header")
         if not hmac.compare_digest(token.encode(), secret):
             raise SignatureRefused("the token does not match the connector's secret")
+
+    def check_options(self, options: Mapping[str, Any]) -> None:
+        """Refuse options the mapping would not understand (the config API answers 422)."""
+        check_options(options)
 
     def split(self, payload: Any) -> list[Any]:
         """The contact records of a request: one record or a JSON array of them."""

@@ -10,7 +10,7 @@ first copy of an id; docs/connectors.md says why that is the rule for changed re
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -55,6 +55,20 @@ def map_record(record: ContactRecord, settings: ConnectorSettings) -> list[dict[
     if agent is not None:
         events.append(_completed(base, record, agent, settings))
     return events
+
+
+def check_options(options: Mapping[str, Any]) -> None:
+    """Raise ValueError for options `map_record` would not understand."""
+    if options.get("queue_id", "name") not in ("name", "arn"):
+        raise ValueError("queue_id must be 'name' or 'arn'")
+    if options.get("agent_id", "username") not in ("username", "arn"):
+        raise ValueError("agent_id must be 'username' or 'arn'")
+    if not isinstance(options.get("resolved_attribute", DEFAULT_RESOLVED_ATTRIBUTE), str):
+        raise ValueError("resolved_attribute must be a contact attribute name")
+    for name in ("resolved_values", "initiation_methods"):
+        value = options.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"{name} must be a list of strings")
 
 
 def _answered(
