@@ -50,7 +50,7 @@ infra-down: ## Stop the local Kafka broker and PostgreSQL
 
 .PHONY: migrate
 migrate: $(STAMP) ## Apply database migrations to DATABASE_URL
-	$(BIN)/python -m services.core.db.migrate
+	$(BIN)/python -m services.core.storage.migrate
 
 .PHONY: demo
 demo: $(STAMP) catalogs report-tools ## Run the whole stack with simulated traffic (DEMO_SECONDS=N to stop after N s)

@@ -23,8 +23,8 @@ from typing import Any
 
 import faust
 
-from services.core.events import InvalidEvent, parse_event_json
-from services.core.topics import Family, topic_name
+from services.core.contract.events import InvalidEvent, parse_event_json
+from services.core.contract.topics import Family, topic_name
 from services.metrics.app import broker_url
 
 

@@ -16,8 +16,8 @@ from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from services.core.events import EventBase, event_to_json, parse_event
-from services.core.topics import Family, event_key, family_of, topic_name
+from services.core.contract.events import EventBase, event_to_json, parse_event
+from services.core.contract.topics import Family, event_key, family_of, topic_name
 from services.simulator.model import TrafficModel
 from services.simulator.scene import Rates
 

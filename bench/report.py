@@ -20,11 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from services.core.agreement_model import load_agreement_inputs, resolve
-from services.core.db import repository as repo
-from services.core.db.kpi_reader import snapshot_reader
-from services.core.db.repository import BucketRow
-from services.core.db.session import make_engine, make_sessionmaker
+from services.core.agreements.model import load_agreement_inputs, resolve
 from services.core.kpi.aggregate import Aggregate
 from services.core.kpi.facts import Fact, FactKind
 from services.core.kpi.windows import buckets_for, period_bounds
@@ -33,6 +29,10 @@ from services.core.reports.fetch import fetch_inputs
 from services.core.reports.render.html import render_html
 from services.core.reports.render.pdf import render_pdf
 from services.core.settings import DEFAULT_DATABASE_URL, DatabaseSettings
+from services.core.storage import repository as repo
+from services.core.storage.kpi_reader import snapshot_reader
+from services.core.storage.repository import BucketRow
+from services.core.storage.session import make_engine, make_sessionmaker
 
 DEMO_AGREEMENTS = Path(__file__).parents[1] / "deploy" / "agreements" / "demo.yaml"
 TICKETS = int(os.environ.get("BENCH_REPORT_TICKETS", "100000"))

@@ -20,7 +20,7 @@ from typing import Any
 from bench import connectors_ctr, load
 from bench import report as report_bench
 from bench.worker import BenchWorker, Timing, bucket_rows, time_to_process
-from services.core.kafka_admin import ensure_topics, event_topics
+from services.core.messaging.admin import ensure_topics, event_topics
 from services.core.settings import DEFAULT_DATABASE_URL
 
 ROOT = Path(__file__).parents[1]

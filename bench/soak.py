@@ -30,10 +30,10 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 
 from bench.worker import PROMETHEUS_PORT, BenchWorker
-from services.core.events import EventBase, event_to_json, parse_event
-from services.core.kafka_admin import ensure_topics, event_topics
+from services.core.contract.events import EventBase, event_to_json, parse_event
+from services.core.contract.topics import event_key, family_of, topic_name
+from services.core.messaging.admin import ensure_topics, event_topics
 from services.core.settings import DEFAULT_DATABASE_URL
-from services.core.topics import event_key, family_of, topic_name
 from services.simulator.model import TrafficModel
 from services.simulator.scene import Rates
 

@@ -18,11 +18,11 @@ import tracemalloc
 from collections import Counter
 from typing import Any
 
-from services.core.events import parse_event
+from services.core.contract.events import parse_event
+from services.core.contract.topics import Family, event_key, family_of
 from services.core.kpi import keys
 from services.core.kpi.engine import Engine
 from services.core.kpi.retention import Retention
-from services.core.topics import Family, event_key, family_of
 from services.simulator.model import TrafficModel
 from services.simulator.scene import Rates, default_params
 

@@ -19,8 +19,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.core.db import repository
-from services.core.db.session import make_sessionmaker
+from services.core.storage import repository
+from services.core.storage.session import make_sessionmaker
 
 ROOT = Path(__file__).parents[1]
 PROMETHEUS_PORT = 9190

@@ -180,13 +180,13 @@ for svc in kafka postgres; do
 done
 
 log "applying database migrations"
-if ! "$PY" -m services.core.db.migrate >"$LOG_DIR/migrate.log" 2>&1; then
+if ! "$PY" -m services.core.storage.migrate >"$LOG_DIR/migrate.log" 2>&1; then
     show_tail "$LOG_DIR/migrate.log" 40
     die "migrations failed"
 fi
 
 log "loading the agreements of $AGREEMENTS into PostgreSQL and Kafka"
-if ! "$PY" -m services.core.agreements_sync --file "$AGREEMENTS" >"$LOG_DIR/agreements.log" 2>&1; then
+if ! "$PY" -m services.admin.sync_agreements --file "$AGREEMENTS" >"$LOG_DIR/agreements.log" 2>&1; then
     show_tail "$LOG_DIR/agreements.log" 40
     die "loading the agreements failed"
 fi

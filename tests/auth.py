@@ -12,7 +12,7 @@ import httpx
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from services.core.security import ApiKeyRecord, Role, issue_key, key_id_of
+from services.core.auth.access import ApiKeyRecord, Role, issue_key, key_id_of
 from services.core.settings import SecuritySettings
 
 ADMIN_TOKEN = "sw_test_bootstrap_admin_token_0123456789"
@@ -35,7 +35,7 @@ async def admin_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 class MemoryKeys:
-    """Keys by id, as `services.core.db.api_keys` would store them; `lookup` is the store."""
+    """Keys by id, as `services.core.auth.key_store` would store them; `lookup` is the store."""
 
     def __init__(self) -> None:
         self.records: dict[str, ApiKeyRecord] = {}

@@ -11,14 +11,14 @@ import zlib
 from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any
 
-from services.core.agreements import MeasurementParams
-from services.core.events import EventBase
+from services.core.contract.events import EventBase
+from services.core.contract.topics import Family, event_key, family_of
 from services.core.kpi import keys
 from services.core.kpi.aggregate import Aggregate
 from services.core.kpi.engine import Engine, Outcome
+from services.core.kpi.params import MeasurementParams
 from services.core.kpi.retention import Retention
 from services.core.kpi.windows import WindowResult, evaluate
-from services.core.topics import Family, event_key, family_of
 
 PARTITIONS = 3
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from services.core.events import EventBase, parse_event
+from services.core.contract.events import EventBase, parse_event
 
 AGREEMENTS = ("acme-helpdesk", "globex-hotline", "initech-support")
 PRIORITIES = ("low", "normal", "high", "urgent")

@@ -8,12 +8,12 @@ import random
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from services.core.db.repository import BucketRow
 from services.core.kpi.aggregate import Aggregate
 from services.core.kpi.facts import Fact, FactKind
 from services.core.kpi.slices import sliced_buckets
 from services.core.kpi.windows import buckets_for
 from services.core.reports.periods import days_of
+from services.core.storage.repository import BucketRow
 
 DEMO_AGREEMENTS = Path(__file__).parent.parent / "deploy" / "agreements" / "demo.yaml"
 AGREEMENT = "acme-helpdesk"

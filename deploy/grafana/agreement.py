@@ -17,38 +17,46 @@ from deploy.grafana.panels import (
     timeseries,
     unit_column,
 )
+from services.core.kpi.figure_table import SPECS, Unit, metric_name
 
 AGR = 'agreement="$agreement"'
+GRAFANA_UNITS = {
+    Unit.RATIO: "percentunit",
+    Unit.SECONDS: "s",
+    Unit.COUNT: "short",
+    Unit.SCORE: "none",
+}
 WINDOWS = ("30d", "7d", "24h", "1h", "month", "quarter")
-# (figure = the `kpi` label of targets, metric of docs/metrics.md, Grafana unit) per row.
-FIGURE_ROWS: dict[str, list[tuple[str, str, str]]] = {
+# Figures (the `kpi` label of targets) per row, in panel order; metric names and units come
+# from the figure table (services/core/kpi/figure_table.py).
+FIGURE_ROWS: dict[str, list[str]] = {
     "Tickets": [
-        ("frt_attainment", "slawatch_frt_attainment_ratio", "percentunit"),
-        ("frt_p90_seconds", "slawatch_frt_p90_seconds", "s"),
-        ("frt_p50_seconds", "slawatch_frt_p50_seconds", "s"),
-        ("frt_mean_seconds", "slawatch_frt_mean_seconds", "s"),
-        ("resolution_attainment", "slawatch_resolution_attainment_ratio", "percentunit"),
-        ("resolution_p90_seconds", "slawatch_resolution_p90_seconds", "s"),
-        ("resolution_p50_seconds", "slawatch_resolution_p50_seconds", "s"),
-        ("resolution_mean_seconds", "slawatch_resolution_mean_seconds", "s"),
-        ("tickets_created", "slawatch_tickets_created", "short"),
+        "frt_attainment",
+        "frt_p90_seconds",
+        "frt_p50_seconds",
+        "frt_mean_seconds",
+        "resolution_attainment",
+        "resolution_p90_seconds",
+        "resolution_p50_seconds",
+        "resolution_mean_seconds",
+        "tickets_created",
     ],
     "Calls": [
-        ("service_level", "slawatch_service_level_ratio", "percentunit"),
-        ("abandonment_rate", "slawatch_abandonment_rate_ratio", "percentunit"),
-        ("asa_seconds", "slawatch_asa_seconds", "s"),
-        ("aht_mean_seconds", "slawatch_aht_mean_seconds", "s"),
-        ("aht_p50_seconds", "slawatch_aht_p50_seconds", "s"),
-        ("aht_p90_seconds", "slawatch_aht_p90_seconds", "s"),
-        ("calls_short_abandoned", "slawatch_calls_short_abandoned", "short"),
+        "service_level",
+        "abandonment_rate",
+        "asa_seconds",
+        "aht_mean_seconds",
+        "aht_p50_seconds",
+        "aht_p90_seconds",
+        "calls_short_abandoned",
     ],
     "First-contact resolution and satisfaction": [
-        ("fcr_rate", "slawatch_fcr_rate_ratio", "percentunit"),
-        ("fcr_tickets_rate", "slawatch_fcr_tickets_rate_ratio", "percentunit"),
-        ("fcr_calls_rate", "slawatch_fcr_calls_rate_ratio", "percentunit"),
-        ("fcr_provisional", "slawatch_fcr_provisional", "short"),
-        ("csat", "slawatch_csat_ratio", "percentunit"),
-        ("csat_mean_score", "slawatch_csat_mean_score", "none"),
+        "fcr_rate",
+        "fcr_tickets_rate",
+        "fcr_calls_rate",
+        "fcr_provisional",
+        "csat",
+        "csat_mean_score",
     ],
 }
 HISTOGRAMS = (
@@ -148,8 +156,8 @@ def build() -> Json:
     g.add(12, 8, state_timeline("Status over time", status_rank("target", AGR), "{{target}}"))
     for row, figures in FIGURE_ROWS.items():
         g.row(row)
-        for kpi, metric, unit in figures:
-            g.add(8, 7, kpi_panel(kpi, metric, unit))
+        for kpi in figures:
+            g.add(8, 7, kpi_panel(kpi, metric_name(kpi), GRAFANA_UNITS[SPECS[kpi].unit]))
     g.row("Observed by the workers (items of the last hour, not the SLA windows)")
     for title, metric, label in HISTOGRAMS:
         by = f"le, {label}" if label else "le"

@@ -11,10 +11,10 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from services.core.agreement_model import Agreement, status_on, targets_at
-from services.core.agreement_targets import TargetVersion, TargetWindow
-from services.core.agreement_term import AgreementStatus
-from services.core.db.agreements_repo import StoredAgreement
+from services.core.agreements.model import Agreement, status_on, targets_at
+from services.core.agreements.targets import TargetVersion, TargetWindow
+from services.core.agreements.term import AgreementStatus
+from services.core.storage.agreements_repo import StoredAgreement
 
 AGREEMENT_EXAMPLE: dict[str, Any] = {
     "agreement_id": "acme-helpdesk",

@@ -15,12 +15,12 @@ from typing import Annotated
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 
-from services.core.db.kpi_slices import SlicedKpis
-from services.core.http.auth import PrincipalDep
+from services.core.auth.access import Principal
+from services.core.auth.http import PrincipalDep
 from services.core.http.problems import ProblemError
 from services.core.kpi.figures import Figure
 from services.core.kpi.slice_windows import SLICE_WINDOWS, DayFigures, sliceable
-from services.core.security import Principal
+from services.core.storage.kpi_slices import SlicedKpis
 
 
 class Dimension(StrEnum):

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from services.api.catalog import AgreementInfo
 from services.api.sla_status import AgreementSla, evaluate_agreement
-from services.core.db.kpi_reader import AgreementKpis, ReaderFactory, agreement_kpis
+from services.core.storage.kpi_reader import AgreementKpis, ReaderFactory, agreement_kpis
 
 log = logging.getLogger(__name__)
 StatusSink = Callable[[AgreementInfo, AgreementSla], Awaitable[object]]

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.core.agreement_model import Agreement
-from services.core.agreement_topic import AgreementPublisher
-from services.core.agreements import MeasurementParams
-from services.core.db.agreements_repo import StoredAgreement, list_agreements
+from services.core.agreements.model import Agreement
+from services.core.kpi.params import MeasurementParams
+from services.core.messaging.agreement_topic import AgreementPublisher
+from services.core.storage.agreements_repo import StoredAgreement, list_agreements
 
 log = logging.getLogger(__name__)
 AgreementLoader = Callable[[], Awaitable[list[StoredAgreement]]]

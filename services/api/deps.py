@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.api.cache import FiguresCache
 from services.api.catalog import AgreementCatalog, AgreementInfo
-from services.core.db.kpi_reader import KpiReader, ReaderFactory
 from services.core.settings import KafkaSettings
+from services.core.storage.kpi_reader import KpiReader, ReaderFactory
 
 
 @dataclass(frozen=True, slots=True)

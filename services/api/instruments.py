@@ -18,27 +18,11 @@ from prometheus_client.registry import Collector
 
 from services.api.cache import FiguresCache
 from services.api.sla_instruments import SlaCollector
+from services.core.kpi.figure_table import metric_name
 from services.core.kpi.windows import ROLLING_WINDOWS
 
 KPI_LABELS = ("agreement", "client", "window", "kpi")
 FIGURE_LABELS = ("agreement", "client", "window")
-RATIO_FIGURES = frozenset(
-    {
-        "frt_attainment",
-        "resolution_attainment",
-        "service_level",
-        "abandonment_rate",
-        "fcr_tickets_rate",
-        "fcr_calls_rate",
-        "fcr_rate",
-        "csat",
-    }
-)
-
-
-def metric_name(figure: str) -> str:
-    """`slawatch_<figure>`, with `_ratio` on figures in 0..1 (docs/metrics.md)."""
-    return f"slawatch_{figure}_ratio" if figure in RATIO_FIGURES else f"slawatch_{figure}"
 
 
 def window_label(window: str) -> str:

@@ -36,12 +36,11 @@ from services.api.security import AUTH_RESPONSES, AUTHORIZED, SCRAPER
 from services.api.seed import seed_missing
 from services.api.status_changes import StatusChangeRecorder
 from services.api.status_relay import StatusEventRelay
-from services.core.agreement_topic import AgreementPublisher
-from services.core.auth import Authenticator, KeyLookup
-from services.core.db.api_keys import key_lookup
-from services.core.db.kpi_reader import ReaderFactory, sql_readers
-from services.core.db.session import make_engine, make_sessionmaker
+from services.core.auth.authenticator import Authenticator, KeyLookup
+from services.core.auth.key_store import key_lookup
 from services.core.http.body_deadline import BodyDeadlineMiddleware
+from services.core.messaging.agreement_topic import AgreementPublisher
+from services.core.messaging.sla_status import SlaStatusPublisher
 from services.core.reports.notify import Notifications
 from services.core.reports.schedule import ReportScheduler
 from services.core.settings import (
@@ -51,7 +50,8 @@ from services.core.settings import (
     ReportSettings,
     SecuritySettings,
 )
-from services.core.sla_status_events import SlaStatusPublisher
+from services.core.storage.kpi_reader import ReaderFactory, sql_readers
+from services.core.storage.session import make_engine, make_sessionmaker
 
 log = logging.getLogger(__name__)
 # Each shutdown step gets this long: a broker or database that stopped answering must not

@@ -17,7 +17,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.api.catalog import AgreementInfo
-from services.core.db.event_counts import total_counts
+from services.core.storage.event_counts import total_counts
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.api.catalog import AgreementInfo
-from services.core.agreement_model import status_on
-from services.core.agreement_term import AgreementStatus
-from services.core.db.kpi_reader import AgreementKpis
+from services.core.agreements.model import status_on
+from services.core.agreements.term import AgreementStatus
 from services.core.kpi.windows import WindowResult
+from services.core.storage.kpi_reader import AgreementKpis
 
 
 def _utc(epoch_seconds: float) -> datetime:

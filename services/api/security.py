@@ -1,6 +1,6 @@
 """Who may call what: API keys as FastAPI dependencies (roles and scopes: docs/security.md).
 
-The caller comes from the shared `get_principal` (services/core/http/auth.py); this module
+The caller comes from the shared `get_principal` (services/core/auth/http.py); this module
 decides what the caller may do. `main.py` includes every router except the operations one
 (probes, /metrics) with `dependencies=AUTHORIZED`, so route files need nothing for
 authentication, roles or the agreement scope. Order of checks: a valid key (else 401), the
@@ -24,10 +24,10 @@ from pydantic import SecretStr
 from services.api.deps import get_runtime
 from services.api.problems import problem_responses
 from services.api.routes.agreement_common import unknown_agreement
-from services.core.auth import Authenticator
-from services.core.http.auth import PrincipalDep, get_authenticator, get_principal
+from services.core.auth.access import Permission, Role
+from services.core.auth.authenticator import Authenticator
+from services.core.auth.http import PrincipalDep, get_authenticator, get_principal
 from services.core.http.problems import ProblemError
-from services.core.security import Permission, Role
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

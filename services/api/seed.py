@@ -3,7 +3,7 @@
 A convenience for development and tests: agreements of `API_AGREEMENTS_FILE` that are not
 stored yet are created; stored ones are never changed, so restarting the API cannot undo
 changes made through it. Applying file changes is the sync command's job
-(`python -m services.core.agreements_sync`, docs/agreements.md).
+(`python -m services.admin.sync_agreements`, docs/agreements.md).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.core.agreement_changes import create_missing
-from services.core.agreement_model import AgreementInput, load_agreement_inputs
+from services.core.agreements.model import AgreementInput, load_agreement_inputs
+from services.core.storage.agreement_changes import create_missing
 
 log = logging.getLogger(__name__)
 

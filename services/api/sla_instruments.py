@@ -12,7 +12,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from services.api.cache import FiguresCache
-from services.core.sla import Status
+from services.core.agreements.sla import Status
 
 TARGET_LABELS = ("agreement", "client", "target", "kpi")
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.api.catalog import AgreementInfo
-from services.core.agreement_model import targets_at
-from services.core.agreement_targets import TargetVersion
-from services.core.db.kpi_reader import AgreementKpis
+from services.core.agreements.model import targets_at
+from services.core.agreements.sla import ATTAINMENT_KPIS, Status, TargetStatus, evaluate_target
+from services.core.agreements.targets import TargetVersion
 from services.core.kpi.figures import Figure
 from services.core.kpi.windows import ROLLING_WINDOWS, current_periods
-from services.core.sla import ATTAINMENT_KPIS, Status, TargetStatus, evaluate_target
+from services.core.storage.kpi_reader import AgreementKpis
 
 NO_FIGURE = Figure(None, 0)
 # Worst first: a wall board sorts by this rank, descending.

@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.api.catalog import AgreementInfo
 from services.api.sla_status import AgreementSla
-from services.core.db import outbox_repo
-from services.core.db import sla_status_repo as repo
-from services.core.sla import Status
-from services.core.sla_status_events import SlaStatusChanged
+from services.core.agreements.sla import Status
+from services.core.messaging.sla_status import SlaStatusChanged
+from services.core.storage import outbox_repo
+from services.core.storage import sla_status_repo as repo
 
 
 class StatusChangeRecorder:

@@ -30,9 +30,9 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.core.db import outbox_repo
-from services.core.db.outbox_repo import OutboxMessage
-from services.core.sla_status_events import Delivery
+from services.core.messaging.sla_status import Delivery
+from services.core.storage import outbox_repo
+from services.core.storage.outbox_repo import OutboxMessage
 
 log = logging.getLogger(__name__)
 PRUNE_INTERVAL_SECONDS = 3600.0

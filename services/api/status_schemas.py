@@ -10,9 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.api.catalog import AgreementInfo
 from services.api.sla_status import AgreementSla, TargetEvaluation
-from services.core.agreement_targets import Direction
-from services.core.db.sla_status_repo import StatusChangeRow
-from services.core.sla import Status
+from services.core.agreements.sla import Status
+from services.core.agreements.targets import Direction
+from services.core.storage.sla_status_repo import StatusChangeRow
 
 
 def _utc(epoch_seconds: float | None) -> datetime | None:

@@ -60,7 +60,7 @@ class IngestSettings(BaseSettings):
     publish_timeout_seconds: float = Field(default=5.0, gt=0)
     # A request body must be complete this long after the request started (else 408).
     body_timeout_seconds: float = Field(default=10.0, gt=0)
-    # The accepted range of occurred_at (services/core/event_range.py, docs/kpis.md).
+    # The accepted range of occurred_at (services/core/contract/event_range.py, docs/kpis.md).
     max_future_seconds: float = Field(default=300.0, ge=0)
     max_days_before_term: float = Field(default=366.0, ge=0)
     # How long a known agreement (and its term) is remembered before it is read again; an
@@ -137,7 +137,7 @@ class SecuritySettings(BaseSettings):
     # Off only for local experiments: every request then acts as an admin.
     enabled: bool = True
     # Accepted as an admin key without a database lookup: for the demo and the first setup
-    # (create real keys with `python -m services.core.apikeys`, then unset it).
+    # (create real keys with `python -m services.admin.api_keys`, then unset it).
     bootstrap_admin_token: SecretStr | None = None
 
     @field_validator("bootstrap_admin_token")

@@ -2,8 +2,8 @@
 
 One query per request answers every per-event check that needs PostgreSQL: an agreement
 nobody stored is refused (the workers could never count it), a publisher key may only write
-agreements of its own client (services/core/security.py), and `occurred_at` must lie in the
-range of services/core/event_range.py, which starts from the agreement's term.
+agreements of its own client (services/core/auth/access.py), and `occurred_at` must lie in the
+range of services/core/contract/event_range.py, which starts from the agreement's term.
 
 Known agreements are remembered for `ttl_seconds` (a client or a term rarely changes); an id
 that is not known is looked up again on every request, so an agreement created a moment ago
@@ -21,8 +21,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.core.agreement_model import Agreement
-from services.core.db.models import AgreementRow
+from services.core.agreements.model import Agreement
+from services.core.storage.models import AgreementRow
 
 
 @dataclass(frozen=True, slots=True)

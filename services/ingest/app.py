@@ -15,16 +15,16 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.core.auth import Authenticator, KeyLookup
-from services.core.db.api_keys import key_lookup
-from services.core.db.event_counts import CountKey, add_counts
-from services.core.db.session import make_engine, make_sessionmaker
+from services.core.auth.authenticator import Authenticator, KeyLookup
+from services.core.auth.key_store import key_lookup
 from services.core.http.body_deadline import BodyDeadlineMiddleware
 from services.core.http.probes import database_probe
 from services.core.http.problems import Problem, install_problem_handlers, problem_media_type
 from services.core.http.unavailable import install_unavailable_handlers
-from services.core.kafka_admin import ensure_topics, event_topics
+from services.core.messaging.admin import ensure_topics, event_topics
 from services.core.settings import DatabaseSettings, IngestSettings, KafkaSettings, SecuritySettings
+from services.core.storage.event_counts import CountKey, add_counts
+from services.core.storage.session import make_engine, make_sessionmaker
 from services.ingest.agreements import AgreementLookup, KnownAgreements, stored_agreements
 from services.ingest.publisher import EventPublisher, KafkaEventPublisher
 from services.ingest.routes import CountRecorder, Ledger, build_router, event_components

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from services.core.events import EventBase, InvalidEvent, parse_event
+from services.core.contract.events import EventBase, InvalidEvent, parse_event
 from services.core.http.problems import ProblemError
 
 

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Sequence
 from http import HTTPStatus
 
-from services.core.events import EventBase
+from services.core.contract.events import EventBase
 from services.core.http.problems import ProblemError
 from services.ingest.batch import Rejection
 

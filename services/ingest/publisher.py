@@ -16,8 +16,8 @@ from typing import Protocol
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from services.core.events import SCHEMA_VERSION, EventBase, event_to_json
-from services.core.topics import event_key, family_of, topic_name
+from services.core.contract.events import SCHEMA_VERSION, EventBase, event_to_json
+from services.core.contract.topics import event_key, family_of, topic_name
 
 _READY_PROBE_SECONDS = 2.0
 _STOP_GRACE_SECONDS = 10.0

@@ -19,12 +19,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
 
-from services.core.db.event_counts import CountKey
-from services.core.event_range import EventTimeRange
-from services.core.events import Event
+from services.core.contract.event_range import EventTimeRange
+from services.core.contract.events import Event
 from services.core.http.probes import Probe, outcome
 from services.core.http.problems import ProblemError, problem_responses
 from services.core.settings import IngestSettings
+from services.core.storage.event_counts import CountKey
 from services.ingest.agreements import KnownAgreement, KnownAgreements
 from services.ingest.batch import IngestResult, decode_items, read_limited, validate_indexed
 from services.ingest.inputs import require_json, require_utf8, screen_events

@@ -3,8 +3,8 @@ and say what was refused.
 
 Three checks need more than the event itself, made per event in this order: its agreement
 must exist (the workers could never count an event of an agreement nobody stored), the key's
-scope must cover it (services/core/security.py), and its `occurred_at` must lie in the range
-of services/core/event_range.py, which starts from the agreement's term. For a scoped key a
+scope must cover it (services/core/auth/access.py), and its `occurred_at` must lie in the range
+of services/core/contract/event_range.py, which starts from the agreement's term. For a scoped key a
 missing agreement is refused in the words of another client's one, so a key cannot learn
 which ids exist elsewhere. All are decided here as pure functions of the batch, the key, the
 known agreements and the receipt time. `refused_counts` turns refusals into the data-quality
@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from services.core.db.event_counts import CountKey, hour_of
-from services.core.event_range import EventTimeRange
-from services.core.events import EventBase
-from services.core.security import Principal, agreement_refusal, publish_refusal
+from services.core.auth.access import Principal, agreement_refusal, publish_refusal
+from services.core.contract.event_range import EventTimeRange
+from services.core.contract.events import EventBase
+from services.core.storage.event_counts import CountKey, hour_of
 from services.ingest.agreements import KnownAgreement
 from services.ingest.batch import DUPLICATE_IN_BATCH, Rejection
 

@@ -1,7 +1,7 @@
 """API keys on ingest: `POST /v1/events` needs a key whose role may publish.
 
-The same keys, roles and caller as the API (services/core/security.py and the shared
-`get_principal` in services/core/http/auth.py); only the publish check is this service's own.
+The same keys, roles and caller as the API (services/core/auth/access.py and the shared
+`get_principal` in services/core/auth/http.py); only the publish check is this service's own.
 Publishers and admins may publish; a viewer key gets 403. The probes stay open. What a
 publisher may publish (its client's agreements) is checked per event in screening.py.
 """
@@ -13,9 +13,9 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from services.core.http.auth import PrincipalDep
+from services.core.auth.access import Permission, Principal
+from services.core.auth.http import PrincipalDep
 from services.core.http.problems import ProblemError
-from services.core.security import Permission, Principal
 
 
 async def require_publisher(principal: PrincipalDep) -> Principal:

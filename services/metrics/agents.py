@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.core.events import InvalidEvent, parse_event_json
+from services.core.contract.events import InvalidEvent, parse_event_json
+from services.core.contract.topics import Family, family_of
 from services.core.kpi.engine import Engine, Outcome
-from services.core.topics import Family, family_of
 from services.metrics.app import Topology
 from services.metrics.counting import OutcomeCounts
 from services.metrics.deadletter import deadletter_record

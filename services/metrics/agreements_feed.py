@@ -19,11 +19,15 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
-from services.core.agreement_topic import VERSION_HEADER, decode_params, ensure_agreements_topic
-from services.core.agreements import MeasurementParams, load_measurement_params
-from services.core.calendar_model import TOPIC_KEY_PREFIX, Calendar
+from services.core.agreements.calendars import TOPIC_KEY_PREFIX, Calendar
+from services.core.contract.topics import agreements_topic
+from services.core.kpi.params import MeasurementParams, load_measurement_params
+from services.core.messaging.agreement_topic import (
+    VERSION_HEADER,
+    decode_params,
+    ensure_agreements_topic,
+)
 from services.core.settings import KafkaSettings, MetricsSettings
-from services.core.topics import agreements_topic
 from services.metrics.calendar_book import CalendarBook
 from services.metrics.observe import clients_of
 

@@ -18,8 +18,8 @@ import faust
 from faust.transport.drivers import aiokafka as aiokafka_driver
 from faust.types import TP
 
+from services.core.contract.topics import Family, deadletter_topic, topic_name
 from services.core.settings import KafkaSettings, MetricsSettings
-from services.core.topics import Family, deadletter_topic, topic_name
 
 log = logging.getLogger(__name__)
 

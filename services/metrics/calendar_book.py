@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import logging
 
-from services.core.agreements import MeasurementParams
-from services.core.calendar_model import Calendar, resolve
+from services.core.agreements.calendars import Calendar, resolve
+from services.core.kpi.params import MeasurementParams
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Each agent notes the outcome of every message of a batch (`note`) and saves the batch's
 outcomes to PostgreSQL (`save`) before Faust acknowledges it, in one transaction with the
-partition's mark, the last offset counted (services/core/db/event_counts.py). A message at
+partition's mark, the last offset counted (services/core/storage/event_counts.py). A message at
 or below the mark has been counted: read again after a crash or a takeover, it is skipped,
 whatever the engine says of it the second time. So every message is counted once, as its
 first pass saw it.
@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.core.db.event_counts import CountKey, add_counts, hour_of, lock_marks, set_marks
+from services.core.storage.event_counts import CountKey, add_counts, hour_of, lock_marks, set_marks
 
 log = logging.getLogger(__name__)
 SAVE_TIMEOUT_SECONDS = 5.0

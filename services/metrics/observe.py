@@ -12,10 +12,10 @@ from typing import Any
 
 import yaml
 
+from services.core.contract.topics import Family
 from services.core.kpi.engine import Engine
 from services.core.kpi.entities import EntityEvent
 from services.core.kpi.facts import Fact
-from services.core.topics import Family
 from services.metrics.instruments import Instruments
 
 

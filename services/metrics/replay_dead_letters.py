@@ -28,8 +28,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
+from services.core.contract.topics import Family, deadletter_topic, topic_name
 from services.core.settings import KafkaSettings
-from services.core.topics import Family, deadletter_topic, topic_name
 
 log = logging.getLogger(__name__)
 REPLAYED_FROM_HEADER = "replayed_from"

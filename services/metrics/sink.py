@@ -17,17 +17,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.core.db.open_tickets import (
+from services.core.contract.topics import Family
+from services.core.kpi import keys
+from services.core.kpi.engine import Engine
+from services.core.kpi.open_tickets import open_ticket_view
+from services.core.storage.open_tickets import (
     OpenTicketRow,
     delete_open_tickets,
     upsert_open_tickets,
 )
-from services.core.db.repository import BucketRow, upsert_buckets, upsert_stream_positions
-from services.core.db.ticket_breaches import replace_ticket_breaches
-from services.core.kpi import keys
-from services.core.kpi.engine import Engine
-from services.core.kpi.open_tickets import open_ticket_view
-from services.core.topics import Family
+from services.core.storage.repository import BucketRow, upsert_buckets, upsert_stream_positions
+from services.core.storage.ticket_breaches import replace_ticket_breaches
 from services.metrics.instruments import Instruments
 
 log = logging.getLogger(__name__)

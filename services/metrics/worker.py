@@ -13,17 +13,17 @@ from dataclasses import dataclass, field
 
 import faust
 
-from services.core.agreements import MeasurementParams
-from services.core.db.kpi_reader import SqlKpiReader, agreement_kpis
-from services.core.db.repository import delete_snapshots_before, write_snapshots
-from services.core.db.session import make_engine, make_sessionmaker
-from services.core.db.ticket_breaches import delete_breaches_before
-from services.core.kafka_admin import ensure_topics, event_topics
+from services.core.contract.topics import Family
 from services.core.kpi.engine import Engine
+from services.core.kpi.params import MeasurementParams
 from services.core.kpi.retention import Retention
 from services.core.kpi.slices import Slicer
+from services.core.messaging.admin import ensure_topics, event_topics
 from services.core.settings import DatabaseSettings, KafkaSettings, MetricsSettings
-from services.core.topics import Family
+from services.core.storage.kpi_reader import SqlKpiReader, agreement_kpis
+from services.core.storage.repository import delete_snapshots_before, write_snapshots
+from services.core.storage.session import make_engine, make_sessionmaker
+from services.core.storage.ticket_breaches import delete_breaches_before
 from services.metrics.agents import register_agents
 from services.metrics.agreements_feed import AgreementsFeed, make_feed
 from services.metrics.app import Topology, create_topology

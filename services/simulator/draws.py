@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from services.core.events import Channel, Priority
+from services.core.contract.events import Channel, Priority
 
 T = TypeVar("T")
 

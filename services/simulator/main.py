@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from services.core.agreements import load_measurement_params
+from services.core.kpi.params import load_measurement_params
 from services.simulator.model import Rates, TrafficModel
 from services.simulator.sender import IngestSender, IngestUnavailable, Totals
 

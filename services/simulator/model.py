@@ -14,7 +14,7 @@ import itertools
 import random
 from collections.abc import Callable, Iterable
 
-from services.core.agreements import MeasurementParams
+from services.core.kpi.params import MeasurementParams
 from services.simulator.calls import call_lifecycle
 from services.simulator.draws import PEAK_LOAD, load_at
 from services.simulator.faults import bad_copy

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from services.core.agreements import MeasurementParams, PriorityTargets
+from services.core.kpi.params import MeasurementParams, PriorityTargets
 from services.simulator.draws import new_uuid, rfc3339
 
 Event = dict[str, Any]

@@ -8,7 +8,7 @@ the customer before any agent answered.
 
 from __future__ import annotations
 
-from services.core.events import Priority
+from services.core.contract.events import Priority
 from services.simulator.draws import (
     CHANNEL_MIX,
     PRIORITY_MIX,

@@ -11,12 +11,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from services.api.catalog import AgreementLoader
-from services.core.agreement_model import load_agreement_inputs, resolve
-from services.core.db.agreements_repo import StoredAgreement
-from services.core.db.repository import BucketRow
+from services.core.agreements.model import load_agreement_inputs, resolve
 from services.core.kpi.aggregate import Aggregate
 from services.core.kpi.facts import Fact, FactKind
 from services.core.kpi.windows import buckets_for
+from services.core.storage.agreements_repo import StoredAgreement
+from services.core.storage.repository import BucketRow
 
 ZONE = "Europe/Berlin"
 T = datetime(2026, 10, 14, 9, 30, tzinfo=UTC).timestamp()  # the stream time

@@ -15,9 +15,9 @@ from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.api.main import create_app
-from services.core.db.kpi_reader import Bucket, KpiReader
 from services.core.kpi.aggregate import Aggregate
 from services.core.settings import ApiSettings, DatabaseSettings, KafkaSettings
+from services.core.storage.kpi_reader import Bucket, KpiReader
 from tests.auth import ADMIN
 from tests.component.api_scenario import file_loader
 

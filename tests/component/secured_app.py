@@ -12,8 +12,8 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from services.api.deps import get_session
+from services.core.auth.access import Role
 from services.core.http.problems import ProblemError
-from services.core.security import Role
 from services.core.settings import ApiSettings
 from tests.auth import MemoryKeys
 from tests.component.api_scenario import write_agreements

@@ -14,15 +14,15 @@ import pytest
 
 from services.api.deps import get_session
 from services.api.main import create_app
-from services.core.agreements import MeasurementParams, PriorityTargets
-from services.core.events import parse_event
+from services.core.auth.access import Role, key_id_of
+from services.core.contract.events import parse_event
+from services.core.contract.topics import Family
 from services.core.kpi import keys
 from services.core.kpi.aggregate import Aggregate
 from services.core.kpi.engine import Engine
+from services.core.kpi.params import MeasurementParams, PriorityTargets
 from services.core.kpi.retention import Retention
 from services.core.kpi.slices import Slicer
-from services.core.security import Role, key_id_of
-from services.core.topics import Family
 from tests.auth import ADMIN, bearer
 from tests.component.api_scenario import write_agreements
 from tests.component.offline_api import MemoryReader, offline_app

@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.core.db.kpi_reader import Bucket
 from services.core.kpi.aggregate import Aggregate
 from services.core.kpi.facts import Fact, FactKind
+from services.core.storage.kpi_reader import Bucket
 from tests.auth import admin_client
 from tests.component.offline_api import MemoryReader, offline_app
 

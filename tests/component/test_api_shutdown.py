@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from services.api import main
-from services.core.sla_status_events import SlaStatusPublisher
+from services.core.messaging.sla_status import SlaStatusPublisher
 from tests.component.secured_app import Keys, build_app
 
 

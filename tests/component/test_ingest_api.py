@@ -15,8 +15,8 @@ import httpx
 import pytest
 from aiokafka.errors import KafkaConnectionError
 
-from services.core.events import EventBase, parse_event
-from services.core.kafka_admin import ensure_topics
+from services.core.contract.events import EventBase, parse_event
+from services.core.messaging.admin import ensure_topics
 from services.core.settings import IngestSettings, KafkaSettings
 from services.ingest.agreements import KnownAgreement
 from services.ingest.app import create_app

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from services.core.security import ApiKeyRecord, Role, issue_key
+from services.core.auth.access import ApiKeyRecord, Role, issue_key
 from services.core.settings import IngestSettings, KafkaSettings
 from services.ingest.app import create_app
 from tests.auth import ADMIN, ADMIN_TOKEN, MemoryKeys, bearer

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from services.core.db.event_counts import hour_of
-from services.core.events import parse_event
+from services.core.contract.events import parse_event
+from services.core.storage.event_counts import hour_of
 from tests.component.test_ingest_api import Harness, created, harness, post
 
 __all__ = ["harness"]  # the fixture, imported for this module's tests

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from services.core.auth import KeyLookup
-from services.core.security import ApiKeyRecord, Role
+from services.core.auth.access import ApiKeyRecord, Role
+from services.core.auth.authenticator import KeyLookup
 from services.core.settings import IngestSettings, KafkaSettings
 from services.ingest.app import create_app
 from tests.auth import ADMIN, ADMIN_TOKEN, MemoryKeys, bearer

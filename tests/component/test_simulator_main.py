@@ -21,7 +21,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from services.core.events import InvalidEvent, parse_event
+from services.core.contract.events import InvalidEvent, parse_event
 from services.simulator.main import Options, parse_args, simulate
 from services.simulator.sender import IngestRefused, IngestSender, IngestUnavailable
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 
-from services.core.db.outbox_repo import OutboxMessage
+from services.core.messaging.sla_status import EVENT_ID_HEADER, SlaStatusPublisher
 from services.core.settings import KafkaSettings
-from services.core.sla_status_events import EVENT_ID_HEADER, SlaStatusPublisher
+from services.core.storage.outbox_repo import OutboxMessage
 from tests.slow_broker import SlowBroker
 
 

@@ -13,12 +13,12 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from services.core.agreements import load_measurement_params
-from services.core.events import EventBase
+from services.core.contract.events import EventBase
+from services.core.contract.topics import Family
 from services.core.kpi import keys
 from services.core.kpi.engine import Engine, Outcome
+from services.core.kpi.params import load_measurement_params
 from services.core.kpi.retention import Retention
-from services.core.topics import Family
 from services.metrics.agents import register_agents
 from services.metrics.instruments import Instruments
 from services.metrics.table_store import TableStore

@@ -16,8 +16,8 @@ import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
-from services.core.db.migrate import upgrade_head
-from services.core.db.session import make_sessionmaker
+from services.core.storage.migrate import upgrade_head
+from services.core.storage.session import make_sessionmaker
 
 
 @asynccontextmanager

@@ -7,12 +7,12 @@ from pathlib import Path
 import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.core.db import repository as repo
-from services.core.db.repository import BucketRow
 from services.core.kpi.aggregate import Aggregate
 from services.core.kpi.facts import Fact, FactKind
 from services.core.kpi.windows import buckets_for
 from services.core.reports.periods import parse_month
+from services.core.storage import repository as repo
+from services.core.storage.repository import BucketRow
 from tests.integration.agreements_support import demo_body
 from tests.report_scenario import STREAM_TIME, bucket_rows
 

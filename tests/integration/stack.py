@@ -19,9 +19,9 @@ from typing import Any
 import yaml
 from aiokafka import AIOKafkaProducer
 
-from services.core.events import EventBase, event_to_json, parse_event
-from services.core.kafka_admin import ensure_topics, event_topics
-from services.core.topics import event_key, family_of, topic_name
+from services.core.contract.events import EventBase, event_to_json, parse_event
+from services.core.contract.topics import event_key, family_of, topic_name
+from services.core.messaging.admin import ensure_topics, event_topics
 
 ROOT = Path(__file__).parents[2]
 DEMO_AGREEMENTS = ROOT / "deploy/agreements/demo.yaml"

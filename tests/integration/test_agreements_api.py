@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.core.agreement_model import Agreement, targets_at
-from services.core.agreement_topic import decode_params
+from services.core.agreements.model import Agreement, targets_at
+from services.core.contract.topics import agreements_topic
+from services.core.messaging.agreement_topic import decode_params
 from services.core.settings import KafkaSettings
-from services.core.topics import agreements_topic
 from tests.integration.agreements_support import demo_body, read_topic, running_api
 
 pytest_plugins = ["tests.integration.db_fixtures"]

@@ -16,11 +16,11 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.core.db.repository import stream_time
-from services.core.db.session import make_sessionmaker
-from services.core.events import EventBase, parse_event
+from services.core.contract.events import EventBase, parse_event
+from services.core.contract.topics import deadletter_topic
 from services.core.settings import KafkaSettings
-from services.core.topics import deadletter_topic
+from services.core.storage.repository import stream_time
+from services.core.storage.session import make_sessionmaker
 from tests.integration.agreements_support import demo_body, running_api
 from tests.integration.stack import WorkerProcess, create_topics, produce, worker_env
 

@@ -10,16 +10,16 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.core import agreement_changes as changes
-from services.core.agreement_model import (
+from services.core.agreements.model import (
     AgreementInput,
     ImprovementMeasure,
     load_agreement_inputs,
     resolve,
 )
-from services.core.agreement_targets import TargetVersionConflict
-from services.core.db import agreements_repo as repo
-from services.core.db.models import AgreementTargetRow, ImprovementMeasureRow
+from services.core.agreements.targets import TargetVersionConflict
+from services.core.storage import agreement_changes as changes
+from services.core.storage import agreements_repo as repo
+from services.core.storage.models import AgreementTargetRow, ImprovementMeasureRow
 
 pytest_plugins = ["tests.integration.db_fixtures"]
 
@@ -56,8 +56,6 @@ async def test_round_trip_and_idempotent_rewrite(
     assert await count(db_session, ImprovementMeasureRow, agreement_id) == 3
     listed = await repo.list_agreements(db_session, client="acme")
     assert agreement_id in {s.agreement.agreement_id for s in listed}
-    params = await repo.load_all_measurement_params(db_session)
-    assert params[agreement_id] == stored.agreement.measurement_params()
 
 
 async def test_history_survives_a_document_without_it(

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.core.agreements_sync import sync_file
-from services.core.db.agreements_repo import get_agreement
+from services.admin.sync_agreements import sync_file
+from services.core.contract.topics import agreements_topic
 from services.core.settings import DatabaseSettings, KafkaSettings
-from services.core.topics import agreements_topic
+from services.core.storage.agreements_repo import get_agreement
 from tests.integration.agreements_support import read_topic
 from tests.integration.stack import write_agreements
 

@@ -11,8 +11,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.deps import Runtime
-from services.core.db import repository as repo
 from services.core.settings import KafkaSettings
+from services.core.storage import repository as repo
 from tests.component.api_scenario import EXPECTED, T, bucket_rows, write_agreements
 from tests.integration.agreements_support import running_api
 

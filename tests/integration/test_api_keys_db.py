@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from services.admin import api_keys as apikeys
 from services.api.main import create_app
 from services.api.seed import seed_missing
-from services.core import apikeys
-from services.core.db import api_keys as store
-from services.core.db.session import make_sessionmaker
-from services.core.security import ApiKeyRecord, Role, hash_token, key_id_of
+from services.core.auth import key_store as store
+from services.core.auth.access import ApiKeyRecord, Role, hash_token, key_id_of
 from services.core.settings import ApiSettings, DatabaseSettings, IngestSettings, KafkaSettings
+from services.core.storage.session import make_sessionmaker
 from services.ingest.app import create_app as ingest_app
 from tests.auth import ADMIN, bearer
 from tests.component.api_scenario import write_agreements
@@ -26,7 +26,7 @@ pytest_plugins = ["tests.integration.db_fixtures"]
 
 
 async def cli(database_url: str, *argv: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    """`python -m services.core.apikeys ARGV`: exit status and standard output."""
+    """`python -m services.admin.api_keys ARGV`: exit status and standard output."""
     database = DatabaseSettings(database_url=database_url)
     status = await apikeys.run(apikeys.parse_args(argv), database)
     return status, capsys.readouterr().out

@@ -13,19 +13,19 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.core import apikeys
-from services.core.agreements import MeasurementParams, PriorityTargets
-from services.core.db import api_keys as store
-from services.core.db.kpi_reader import SqlKpiReader, agreement_kpis
-from services.core.db.kpi_slices import agreement_kpis_by
-from services.core.db.repository import upsert_buckets, upsert_stream_positions
-from services.core.events import parse_event
+from services.admin import api_keys as apikeys
+from services.core.auth import key_store as store
+from services.core.auth.access import Role, issue_key
+from services.core.contract.events import parse_event
+from services.core.contract.topics import Family
 from services.core.kpi.engine import Engine
+from services.core.kpi.params import MeasurementParams, PriorityTargets
 from services.core.kpi.retention import Retention
 from services.core.kpi.slices import Slicer
-from services.core.security import Role, issue_key
 from services.core.settings import DatabaseSettings
-from services.core.topics import Family
+from services.core.storage.kpi_reader import SqlKpiReader, agreement_kpis
+from services.core.storage.kpi_slices import agreement_kpis_by
+from services.core.storage.repository import upsert_buckets, upsert_stream_positions
 from services.metrics.sink import rows_to_save
 
 pytest_plugins = ["tests.integration.db_fixtures"]

@@ -34,14 +34,14 @@ from typing import Any
 import httpx
 import pytest
 
-from services.core.agreements import MeasurementParams
-from services.core.events import EventBase, parse_event
-from services.core.kpi import oracle
+from services.core.contract.events import EventBase, parse_event
+from services.core.contract.topics import agreements_topic
+from services.core.kpi.params import MeasurementParams
 from services.core.settings import KafkaSettings
-from services.core.topics import agreements_topic
 from services.metrics.agreements_feed import AgreementsFeed
 from tests.engine_harness import Harness
 from tests.integration.agreements_support import demo_body, read_topic, running_api
+from tests.oracle import figures as oracle
 
 pytest_plugins = ["tests.integration.db_fixtures"]
 HOUR = 3_600.0
@@ -128,7 +128,7 @@ async def load_holidays(calendar_id: str, database_url: str, kafka: KafkaSetting
         "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
         "KAFKA_TOPIC_PREFIX": kafka.topic_prefix,
     }
-    command = ["-m", "services.core.load_holidays", "--country", "CN", "--year", "2026"]
+    command = ["-m", "services.admin.load_holidays", "--country", "CN", "--year", "2026"]
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         *command,

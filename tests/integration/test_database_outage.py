@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.api.seed import seed_missing
-from services.core.db.session import make_sessionmaker
 from services.core.settings import DatabaseSettings, IngestSettings, KafkaSettings
+from services.core.storage.session import make_sessionmaker
 from services.ingest.app import create_app as ingest_app
 from tests.auth import ADMIN, ADMIN_HEADERS, bearer
 from tests.component.api_scenario import write_agreements

@@ -19,14 +19,14 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.core.agreement_topic import AgreementPublisher
-from services.core.db.agreements_repo import get_agreement
-from services.core.db.event_counts import read_counts
-from services.core.db.repository import stream_time
-from services.core.db.session import make_sessionmaker
-from services.core.events import EventBase, parse_event
+from services.core.contract.events import EventBase, parse_event
+from services.core.contract.topics import deadletter_topic
+from services.core.messaging.agreement_topic import AgreementPublisher
 from services.core.settings import KafkaSettings
-from services.core.topics import deadletter_topic
+from services.core.storage.agreements_repo import get_agreement
+from services.core.storage.event_counts import read_counts
+from services.core.storage.repository import stream_time
+from services.core.storage.session import make_sessionmaker
 from services.metrics.replay_dead_letters import Selection, replay
 from tests.integration.agreements_support import demo_body, read_topic, running_api
 from tests.integration.stack import WorkerProcess, create_topics, produce, worker_env

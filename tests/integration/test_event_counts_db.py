@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from services.core import agreement_changes as changes
-from services.core.db.event_counts import read_counts
-from services.core.db.session import make_sessionmaker
-from services.core.events import parse_event
+from services.core.contract.events import parse_event
+from services.core.storage import agreement_changes as changes
+from services.core.storage.event_counts import read_counts
+from services.core.storage.session import make_sessionmaker
 from services.ingest.agreements import KnownAgreement, stored_agreements
 from services.metrics.counting import OutcomeCounts
 from tests.integration.test_agreements_repo import NOW, demo

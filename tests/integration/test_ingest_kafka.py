@@ -13,10 +13,10 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from services.core.events import EventBase, event_to_json, parse_event
-from services.core.kafka_admin import ensure_topics, event_topics
+from services.core.contract.events import EventBase, event_to_json, parse_event
+from services.core.contract.topics import Family, event_key, family_of, topic_name
+from services.core.messaging.admin import ensure_topics, event_topics
 from services.core.settings import IngestSettings, KafkaSettings
-from services.core.topics import Family, event_key, family_of, topic_name
 from services.ingest.app import create_app
 from tests.auth import ADMIN, ADMIN_HEADERS
 from tests.component.test_ingest_api import FakeAgreements

@@ -10,8 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.core.db.migrate import downgrade_base, upgrade_head
-from services.core.db.models import Base
+from services.core.storage.migrate import downgrade_base, upgrade_head
+from services.core.storage.models import Base
 
 # The database fixtures (clean schema, engine, session, unique agreement id).
 pytest_plugins = ["tests.integration.db_fixtures"]

@@ -25,10 +25,10 @@ from pydantic import SecretStr
 
 from deploy.grafana.queries import all_queries
 from services.api.main import create_app
-from services.core.agreement_targets import RATIO_KPIS
+from services.core.agreements.targets import RATIO_KPIS
+from services.core.contract.topics import Family, topic_name
 from services.core.kpi.figures import FIGURE_NAMES
 from services.core.settings import ApiSettings, DatabaseSettings, KafkaSettings
-from services.core.topics import Family, topic_name
 from tests.auth import ADMIN
 from tests.histories import HistorySpec, generate
 from tests.integration.prom_server import free_port, prometheus, served

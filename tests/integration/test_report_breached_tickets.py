@@ -12,20 +12,20 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from services.core.agreement_model import load_agreement_inputs, resolve
-from services.core.db.kpi_reader import SqlKpiReader
-from services.core.db.session import make_sessionmaker
-from services.core.db.ticket_breaches import top_breaches
-from services.core.events import EventBase, parse_event
-from services.core.kpi import oracle
+from services.core.agreements.model import load_agreement_inputs, resolve
+from services.core.contract.events import EventBase, parse_event
+from services.core.contract.topics import Family
 from services.core.kpi.engine import Engine
 from services.core.kpi.retention import Retention
 from services.core.kpi.windows import period_bounds
 from services.core.reports.build import build_report
 from services.core.reports.fetch import fetch_inputs
-from services.core.topics import Family
+from services.core.storage.kpi_reader import SqlKpiReader
+from services.core.storage.session import make_sessionmaker
+from services.core.storage.ticket_breaches import top_breaches
 from services.metrics.instruments import Instruments
 from services.metrics.sink import flush
+from tests.oracle import figures as oracle
 from tests.report_scenario import DEMO_AGREEMENTS, PERIOD
 
 pytest_plugins = ["tests.integration.db_fixtures"]

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from services.core.agreement_model import load_agreement_inputs, resolve
+from services.core.agreements.model import load_agreement_inputs, resolve
 from services.core.reports.build import build_report
 from services.core.reports.fetch import fetch_inputs
 from services.core.reports.model import Report

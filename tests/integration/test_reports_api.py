@@ -16,9 +16,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.core.db.event_counts import add_counts
-from services.core.security import Role
+from services.core.auth.access import Role
 from services.core.settings import KafkaSettings, ReportSettings
+from services.core.storage.event_counts import add_counts
 from tests.auth import MemoryKeys, bearer
 from tests.integration.agreements_support import running_api
 from tests.integration.report_support import store_late_survey, store_month, write_seed

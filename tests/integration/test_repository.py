@@ -10,13 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.core.db import repository as repo
-from services.core.db.models import KpiBucket
-from services.core.db.repository import BucketRow, SnapshotRow
 from services.core.kpi.aggregate import Aggregate
 from services.core.kpi.facts import Fact, FactKind
 from services.core.kpi.figures import Figure
 from services.core.kpi.windows import WindowResult
+from services.core.storage import repository as repo
+from services.core.storage.models import KpiBucket
+from services.core.storage.repository import BucketRow, SnapshotRow
 
 T0 = 1_791_964_800.0  # 2026-10-14T08:00:00Z
 

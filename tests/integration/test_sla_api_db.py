@@ -9,12 +9,12 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.core.db import open_tickets as tickets_repo
-from services.core.db import repository as repo
-from services.core.db.open_tickets import OpenTicketRow
 from services.core.kpi.figures import Figure
 from services.core.kpi.windows import WindowResult
 from services.core.settings import KafkaSettings
+from services.core.storage import open_tickets as tickets_repo
+from services.core.storage import repository as repo
+from services.core.storage.open_tickets import OpenTicketRow
 from tests.component.api_scenario import write_agreements
 from tests.integration.agreements_support import running_api
 

@@ -20,12 +20,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.api.main import create_app
-from services.core.agreements import MeasurementParams, load_measurement_params
-from services.core.db.open_tickets import OpenTicketRow, all_open_tickets
-from services.core.db.session import make_sessionmaker
 from services.core.kpi.clock import pause_intervals, ticket_clock
 from services.core.kpi.deadlines import due_at
+from services.core.kpi.params import MeasurementParams, load_measurement_params
 from services.core.settings import ApiSettings, DatabaseSettings, KafkaSettings
+from services.core.storage.open_tickets import OpenTicketRow, all_open_tickets
+from services.core.storage.session import make_sessionmaker
 from tests.auth import ADMIN, ADMIN_HEADERS
 from tests.integration.stack import WorkerProcess, create_topics, produce, renamed, worker_env
 from tests.integration.stack import write_agreements as write_test_agreements

@@ -24,14 +24,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.deps import Runtime
-from services.core.db import repository as repo
-from services.core.db.models import SlaStatusOutbox
+from services.core.contract.topics import sla_status_topic
 from services.core.kpi.aggregate import Aggregate
 from services.core.kpi.facts import Fact, FactKind
 from services.core.kpi.windows import buckets_for
+from services.core.messaging.sla_status import ensure_sla_status_topic
 from services.core.settings import KafkaSettings
-from services.core.sla_status_events import ensure_sla_status_topic
-from services.core.topics import sla_status_topic
+from services.core.storage import repository as repo
+from services.core.storage.models import SlaStatusOutbox
 from tests.integration.agreements_support import running_api
 
 pytest_plugins = ["tests.integration.db_fixtures"]

@@ -20,11 +20,11 @@ from aiokafka.protocol.produce import ProduceRequest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from services.api.status_relay import StatusEventRelay
-from services.core.db import outbox_repo
-from services.core.db.session import make_sessionmaker
+from services.core.contract.topics import sla_status_topic
+from services.core.messaging.sla_status import EVENT_ID_HEADER, SlaStatusPublisher
 from services.core.settings import KafkaSettings
-from services.core.sla_status_events import EVENT_ID_HEADER, SlaStatusPublisher
-from services.core.topics import sla_status_topic
+from services.core.storage import outbox_repo
+from services.core.storage.session import make_sessionmaker
 from tests.integration.agreements_support import read_topic
 from tests.integration.db_fixtures import fresh_database
 from tests.slow_broker import SlowBroker

@@ -9,14 +9,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from services.core.agreements import load_measurement_params
-from services.core.db import ticket_breaches as repo
-from services.core.db.session import make_sessionmaker
-from services.core.events import EventBase, parse_event
+from services.core.contract.events import EventBase, parse_event
+from services.core.contract.topics import Family
 from services.core.kpi.breaches import Breach
 from services.core.kpi.engine import Engine
+from services.core.kpi.params import load_measurement_params
 from services.core.kpi.retention import Retention
-from services.core.topics import Family
+from services.core.storage import ticket_breaches as repo
+from services.core.storage.session import make_sessionmaker
 from services.metrics.instruments import Instruments
 from services.metrics.sink import flush
 

@@ -16,9 +16,9 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.core.agreements import load_measurement_params
-from services.core.events import EventBase, event_to_json, parse_event
-from services.core.topics import deadletter_topic, event_key, family_of, topic_name
+from services.core.contract.events import EventBase, event_to_json, parse_event
+from services.core.contract.topics import deadletter_topic, event_key, family_of, topic_name
+from services.core.kpi.params import load_measurement_params
 from tests.histories import HistorySpec, generate
 from tests.integration.db_fixtures import db_engine, migrated_database  # noqa: F401
 from tests.integration.stack import create_topics, renamed

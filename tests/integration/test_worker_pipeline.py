@@ -17,13 +17,12 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.core.agreements import load_measurement_params
-from services.core.db.kpi_reader import SqlKpiReader, agreement_kpis
-from services.core.db.session import make_sessionmaker
-from services.core.events import event_to_json
-from services.core.kpi import oracle
+from services.core.contract.events import event_to_json
+from services.core.contract.topics import Family, deadletter_topic, event_key, topic_name
+from services.core.kpi.params import load_measurement_params
 from services.core.kpi.windows import ROLLING_WINDOWS
-from services.core.topics import Family, deadletter_topic, event_key, topic_name
+from services.core.storage.kpi_reader import SqlKpiReader, agreement_kpis
+from services.core.storage.session import make_sessionmaker
 from tests.histories import HistorySpec, generate
 from tests.integration.db_fixtures import db_engine, migrated_database  # noqa: F401
 from tests.integration.stack import (
@@ -35,6 +34,7 @@ from tests.integration.stack import (
     worker_env,
     write_agreements,
 )
+from tests.oracle import figures as oracle
 
 DEADLINE_SECONDS = 90
 

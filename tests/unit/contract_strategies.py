@@ -13,7 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from services.core.events import EVENT_MODELS, Author
+from services.core.contract.events import EVENT_MODELS, Author
 
 IDENTIFIER = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}\Z")
 SECONDS = st.integers(0, 604_800) | st.floats(0, 604_800, allow_nan=False)

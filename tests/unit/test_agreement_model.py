@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from services.core.agreement_model import (
+from services.core.agreements.model import (
     Agreement,
     AgreementInput,
     load_agreement_inputs,
@@ -18,9 +18,9 @@ from services.core.agreement_model import (
     targets_at,
     to_document,
 )
-from services.core.agreement_targets import TargetInput, TargetVersionConflict, apply_inputs
-from services.core.agreement_term import Term, agreement_status, current_term_end
-from services.core.agreements import load_measurement_params
+from services.core.agreements.targets import TargetInput, TargetVersionConflict, apply_inputs
+from services.core.agreements.term import Term, agreement_status, current_term_end
+from services.core.kpi.params import load_measurement_params
 
 DEMO = Path(__file__).parents[2] / "deploy/agreements/demo.yaml"
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)

@@ -15,16 +15,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.core.agreements import MeasurementParams, load_measurement_params
-from services.core.events import EventBase
-from services.core.kpi import oracle_slices
+from services.core.contract.events import EventBase
+from services.core.contract.topics import Family
 from services.core.kpi.figures import Figure
+from services.core.kpi.params import MeasurementParams, load_measurement_params
 from services.core.kpi.slice_windows import SLICE_WINDOWS, evaluate_slices
 from services.core.kpi.slices import FAMILY_DIMENSIONS, OTHER, Slicer
 from services.core.kpi.windows import current_periods
-from services.core.topics import Family
 from tests.engine_harness import Harness
 from tests.histories import AGREEMENTS, HistorySpec, generate, parsed
+from tests.oracle import slices as oracle_slices
 from tests.unit.test_engine_vs_oracle import assert_same
 
 TEAMS = {"front": ("A1", "A2"), "second-line": ("A3",)}  # A4, A5: unassigned

@@ -10,12 +10,12 @@ from typing import Any
 
 from aiokafka import ConsumerRecord
 
-from services.core.agreements import DAY_NAMES, BusinessCalendar, MeasurementParams
-from services.core.calendar_model import Calendar, to_document
-from services.core.holiday_calendar import parse_hours
+from services.admin.load_holidays import with_year
+from services.core.agreements.calendars import Calendar, to_document
+from services.core.agreements.holidays import parse_hours
 from services.core.kpi.entities import TYPE_RANK, EntityEvent
 from services.core.kpi.open_tickets import open_ticket_view
-from services.core.load_holidays import with_year
+from services.core.kpi.params import DAY_NAMES, BusinessCalendar, MeasurementParams
 from services.core.settings import KafkaSettings
 from services.metrics.agreements_feed import AgreementsFeed
 

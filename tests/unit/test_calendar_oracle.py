@@ -12,13 +12,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.core.agreements import DAY_NAMES, BusinessCalendar, OpeningHours, YearlyCalendar
-from services.core.kpi import oracle, oracle_calendar
 from services.core.kpi.clock import ticket_clock
 from services.core.kpi.deadlines import due_at
+from services.core.kpi.params import DAY_NAMES, BusinessCalendar, OpeningHours, YearlyCalendar
 from services.core.kpi.windows import ROLLING_WINDOWS, current_periods
 from tests.engine_harness import Harness
 from tests.histories import AGREEMENTS, HistorySpec, generate, parsed
+from tests.oracle import calendar as oracle_calendar
+from tests.oracle import figures as oracle
 from tests.unit.test_engine_vs_oracle import PARAMS, assert_same
 
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Shanghai", "Australia/Lord_Howe"]

@@ -17,17 +17,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from services.core.agreements import (
+from services.core.agreements.holidays import holiday_year, parse_hours
+from services.core.kpi.clock import ticket_clock
+from services.core.kpi.deadlines import due_at
+from services.core.kpi.opening_hours import last_open_day
+from services.core.kpi.params import (
     DAY_NAMES,
     BusinessCalendar,
     MeasurementParams,
     YearlyCalendar,
 )
-from services.core.holiday_calendar import holiday_year, parse_hours
-from services.core.kpi import oracle_calendar
-from services.core.kpi.clock import ticket_clock
-from services.core.kpi.deadlines import due_at
-from services.core.kpi.opening_hours import last_open_day
+from tests.oracle import calendar as oracle_calendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -11,13 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.core.agreements import DAY_NAMES, BusinessCalendar
 from services.core.kpi.clock import (
     _day_intervals,
     business_seconds,
     pause_intervals,
     ticket_clock,
 )
+from services.core.kpi.params import DAY_NAMES, BusinessCalendar
 
 UTC = ZoneInfo("UTC")
 BERLIN = ZoneInfo("Europe/Berlin")

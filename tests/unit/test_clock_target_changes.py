@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from services.core.agreement_model import AgreementInput, resolve
-from services.core.agreement_topic import decode_params, encode
-from services.core.agreements import MeasurementParams, load_measurement_params
-from services.core.events import EventBase, parse_event
-from services.core.kpi import oracle
+from services.core.agreements.model import AgreementInput, resolve
+from services.core.contract.events import EventBase, parse_event
 from services.core.kpi.entities import compact, event_order
 from services.core.kpi.open_tickets import open_ticket_view
+from services.core.kpi.params import MeasurementParams, load_measurement_params
+from services.core.messaging.agreement_topic import decode_params, encode
 from tests.engine_harness import Harness
+from tests.oracle import figures as oracle
 from tests.unit.test_agreement_model import draft
 
 PARAMS = load_measurement_params(Path(__file__).parents[2] / "deploy/agreements/demo.yaml")

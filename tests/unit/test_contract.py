@@ -1,4 +1,4 @@
-"""The JSON Schemas in schemas/v1 and the pydantic models in services/core/events.py are equal.
+"""The JSON Schemas in schemas/v1 and the pydantic models in services/core/contract/ are equal.
 
 Equal means: same event types, same fields (required and optional), and the same verdict on
 every input: the committed examples, generated valid events and single-field mutations.
@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from pydantic import TypeAdapter
 from referencing import Registry, Resource
 
-from services.core.events import (
+from services.core.contract.events import (
     EVENT_MODELS,
     Identifier,
     InvalidEvent,

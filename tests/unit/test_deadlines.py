@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.core.agreements import MeasurementParams, load_measurement_params
 from services.core.kpi.clock import ticket_clock
 from services.core.kpi.deadlines import due_at
+from services.core.kpi.params import MeasurementParams, load_measurement_params
 
 PARAMS = load_measurement_params(Path(__file__).parents[2] / "deploy/agreements/demo.yaml")
 ACME = PARAMS["acme-helpdesk"]  # Berlin; Mon-Thu 08-18, Fri 08-16; Christmas holidays

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from services.core.agreements import load_measurement_params
-from services.core.events import parse_event
+from services.core.contract.events import parse_event
+from services.core.contract.topics import Family
 from services.core.kpi import keys
 from services.core.kpi.engine import Engine, Outcome
+from services.core.kpi.params import load_measurement_params
 from services.core.kpi.retention import Retention
-from services.core.topics import Family
 from tests.engine_harness import Harness
 
 PARAMS = load_measurement_params(Path(__file__).parents[2] / "deploy/agreements/demo.yaml")

@@ -12,17 +12,18 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.core.agreements import load_measurement_params
-from services.core.events import EventBase, parse_event
-from services.core.kpi import keys, oracle
+from services.core.contract.events import EventBase, parse_event
+from services.core.contract.topics import Family
+from services.core.kpi import keys
 from services.core.kpi.aggregate import Aggregate
 from services.core.kpi.engine import Engine, Outcome
 from services.core.kpi.limits import EARLIEST_SECONDS, LATEST_SECONDS
+from services.core.kpi.params import load_measurement_params
 from services.core.kpi.retention import Retention
 from services.core.kpi.windows import evaluate, window_bounds
-from services.core.topics import Family
 from tests.engine_harness import Harness
 from tests.histories import HistorySpec, generate, parsed
+from tests.oracle import figures as oracle
 
 PARAMS = load_measurement_params(Path(__file__).parents[2] / "deploy/agreements/demo.yaml")
 A, B = "acme-helpdesk", "globex-hotline"  # Berlin with a calendar; New York, 24/7

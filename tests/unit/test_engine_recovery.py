@@ -23,10 +23,10 @@ from typing import Any
 
 import pytest
 
-from services.core.agreements import load_measurement_params
+from services.core.contract.topics import Family
 from services.core.kpi.engine import Outcome
+from services.core.kpi.params import load_measurement_params
 from services.core.kpi.windows import ROLLING_WINDOWS
-from services.core.topics import Family
 from tests.engine_harness import Harness
 from tests.histories import AGREEMENTS, HistorySpec, generate, parsed
 

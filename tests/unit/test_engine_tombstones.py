@@ -10,12 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from services.core.agreements import load_measurement_params
-from services.core.events import EventBase, parse_event
-from services.core.kpi import keys, oracle
-from services.core.kpi.oracle import window_bounds
-from services.core.topics import Family
+from services.core.contract.events import EventBase, parse_event
+from services.core.contract.topics import Family
+from services.core.kpi import keys
+from services.core.kpi.params import load_measurement_params
 from tests.engine_harness import Harness
+from tests.oracle import figures as oracle
+from tests.oracle.figures import window_bounds
 
 PARAMS = load_measurement_params(Path(__file__).parents[2] / "deploy/agreements/demo.yaml")
 A = "globex-hotline"  # 24/7, FCR horizon 3 days

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.core.agreements import MeasurementParams, load_measurement_params
-from services.core.kpi import oracle
 from services.core.kpi.figures import Figure
+from services.core.kpi.params import MeasurementParams, load_measurement_params
 from services.core.kpi.windows import ROLLING_WINDOWS, current_periods
 from tests.engine_harness import Harness
 from tests.histories import AGREEMENTS, HOUR, START, HistorySpec, generate, parsed
+from tests.oracle import figures as oracle
 
 PARAMS = load_measurement_params(Path(__file__).parents[2] / "deploy/agreements/demo.yaml")
 QUANTILE_FIGURES = {

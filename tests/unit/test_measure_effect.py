@@ -9,15 +9,15 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from services.core.agreement_model import ImprovementMeasure
-from services.core.agreements import MeasurementParams
-from services.core.db.kpi_reader import Bucket
-from services.core.db.measure_effect import measure_effect
+from services.core.agreements.model import ImprovementMeasure
 from services.core.kpi.aggregate import Aggregate
 from services.core.kpi.effect import NOT_PROOF_OF_CAUSE, bootstrap, effect, newcombe, wilson
 from services.core.kpi.facts import Fact, FactKind
+from services.core.kpi.params import MeasurementParams
 from services.core.kpi.poisson import poisson
 from services.core.kpi.sketch import Sketch
+from services.core.storage.kpi_reader import Bucket
+from services.core.storage.measure_effect import measure_effect
 
 HOUR = 3600
 AHT_DROP_START = date(2026, 11, 16)  # mid Q4; the control starts mid Q3, where nothing changed

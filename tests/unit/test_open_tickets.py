@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from services.core.agreements import load_measurement_params
+from services.core.contract.topics import Family
 from services.core.kpi.engine import Engine
 from services.core.kpi.entities import TYPE_RANK, EntityEvent, event_order
 from services.core.kpi.open_tickets import OpenTicket, open_ticket_view
+from services.core.kpi.params import load_measurement_params
 from services.core.kpi.retention import Retention
-from services.core.topics import Family
 from services.metrics.sink import open_ticket_changes
 
 PARAMS = load_measurement_params(Path(__file__).parents[2] / "deploy/agreements/demo.yaml")

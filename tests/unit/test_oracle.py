@@ -15,13 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.core.agreements import (
-    BusinessCalendar,
-    MeasurementParams,
-    OpeningHours,
-    PriorityTargets,
-)
-from services.core.events import (
+from services.core.contract.events import (
     Author,
     CallAbandoned,
     CallAnswered,
@@ -38,7 +32,13 @@ from services.core.events import (
     TicketStatus,
     TicketStatusChanged,
 )
-from services.core.kpi.oracle import (
+from services.core.kpi.params import (
+    BusinessCalendar,
+    MeasurementParams,
+    OpeningHours,
+    PriorityTargets,
+)
+from tests.oracle.figures import (
     FIGURE_NAMES,
     Figure,
     batch_figures,

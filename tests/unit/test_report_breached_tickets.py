@@ -3,10 +3,10 @@ in both languages, left out when not read, and a changed list is a change of the
 
 from __future__ import annotations
 
-from services.core.db.ticket_breaches import BreachRow
 from services.core.reports import lifecycle
 from services.core.reports.build import build_report
 from services.core.reports.render.html import render_html
+from services.core.storage.ticket_breaches import BreachRow
 from tests.unit.test_report_build import inputs
 
 OCT_2 = 1_790_928_000.0  # 2026-10-02T08:00:00Z

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from services.core.agreement_model import Agreement, load_agreement_inputs, resolve
+from services.core.agreements.model import Agreement, load_agreement_inputs, resolve
 from services.core.kpi.figures import FIGURE_NAMES, Figure
 from services.core.reports.breakdowns import SliceFigure, ranked, slice_cost
 from services.core.reports.build import build_report, delay_days

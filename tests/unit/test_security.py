@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from services.core.auth import Authenticator, KeyStoreUnavailable, Unauthenticated
-from services.core.security import (
+from services.core.auth.access import (
     KEY_ID_LENGTH,
     ApiKeyRecord,
     Permission,
@@ -22,6 +21,7 @@ from services.core.security import (
     principal_of,
     verify_token,
 )
+from services.core.auth.authenticator import Authenticator, KeyStoreUnavailable, Unauthenticated
 from services.core.settings import SecuritySettings
 from tests.auth import ADMIN, ADMIN_TOKEN, MemoryKeys
 

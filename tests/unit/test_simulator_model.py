@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from services.core.agreements import MeasurementParams
-from services.core.events import InvalidEvent, parse_event
+from services.core.contract.events import InvalidEvent, parse_event
+from services.core.kpi.params import MeasurementParams
 from services.simulator.faults import UNKNOWN_AGREEMENT_ID
 from services.simulator.model import Event, Rates, TrafficModel
 from services.simulator.scene import DEFAULT_FRT, DEFAULT_RESOLUTION

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.core.agreements import load_measurement_params
+from services.core.contract.topics import Family
 from services.core.kpi import keys
 from services.core.kpi.engine import Engine
+from services.core.kpi.params import load_measurement_params
 from services.core.kpi.retention import Retention
-from services.core.topics import Family
 from services.metrics.sink import open_ticket_changes
 
 PARAMS = load_measurement_params(Path(__file__).parents[2] / "deploy/agreements/demo.yaml")

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from services.core.agreement_targets import TargetDefinition
+from services.core.agreements.sla import ATTAINMENT_KPIS, Status, Target, evaluate_target
+from services.core.agreements.targets import TargetDefinition
 from services.core.kpi.figures import Figure
-from services.core.sla import ATTAINMENT_KPIS, Status, Target, evaluate_target
 
 FRT = Target("frt_p90_seconds", 3600.0, "at_most", baseline=7200.0, at_risk_band=600.0)
 SL = Target("service_level", 0.8, "at_least", baseline=0.6, at_risk_band=0.05)

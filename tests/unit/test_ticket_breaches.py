@@ -7,14 +7,15 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from services.core.agreements import load_measurement_params
-from services.core.events import EventBase, parse_event
-from services.core.kpi import keys, oracle
+from services.core.contract.events import EventBase, parse_event
+from services.core.contract.topics import Family
+from services.core.kpi import keys
 from services.core.kpi.breaches import Breach
 from services.core.kpi.engine import Engine, Outcome
+from services.core.kpi.params import load_measurement_params
 from services.core.kpi.retention import Retention
-from services.core.topics import Family
 from tests.engine_harness import Harness
+from tests.oracle import figures as oracle
 
 PARAMS = load_measurement_params(Path(__file__).parents[2] / "deploy/agreements/demo.yaml")
 A = "globex-hotline"  # 24/7; normal FRT target 1 h, low resolution target 3 days

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.core.db.models import EVENT_OUTCOMES
-from services.core.event_range import OCCURRED_AT_FLOOR, EventTimeRange
+from services.core.contract.event_range import OCCURRED_AT_FLOOR, EventTimeRange
 from services.core.kpi.engine import Outcome
+from services.core.storage.models import EVENT_OUTCOMES
 from services.metrics.agents import UNPROCESSABLE
 from services.metrics.counting import OUTCOME_OF, tally
 from services.metrics.deadletter import deadletter_record

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from services.core.contract.topics import Family
 from services.core.kpi.facts import Fact, FactKind
-from services.core.topics import Family
 from services.metrics.instruments import Instruments
 from services.metrics.observe import update_gauges
 

@@ -9,11 +9,11 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.catalog import AgreementCatalog
-from services.core import agreement_changes as changes
-from services.core.agreement_targets import TargetVersionConflict
-from services.core.db import agreements_repo as repo
-from services.core.db.agreements_repo import StoredAgreement
+from services.core.agreements.targets import TargetVersionConflict
 from services.core.http.problems import ProblemError
+from services.core.storage import agreement_changes as changes
+from services.core.storage import agreements_repo as repo
+from services.core.storage.agreements_repo import StoredAgreement
 
 
 def unknown_agreement(agreement_id: str) -> ProblemError:

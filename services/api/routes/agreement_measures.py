@@ -14,9 +14,9 @@ from services.api.agreement_schemas import MEASURE_EXAMPLE
 from services.api.deps import CatalogDep, SessionDep
 from services.api.problems import problem_responses
 from services.api.routes.agreement_common import change_problems, stored_or_404, written
-from services.core import agreement_changes as changes
-from services.core.agreement_model import ImprovementMeasure
+from services.core.agreements.model import ImprovementMeasure
 from services.core.http.problems import ProblemError
+from services.core.storage import agreement_changes as changes
 
 router = APIRouter(tags=["agreements"])  # included by routes/agreements.py, under /v1
 AgreementId = Annotated[str, Path(examples=["acme-helpdesk"])]

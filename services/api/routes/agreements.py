@@ -27,10 +27,10 @@ from services.api.routes.agreement_common import (
     unknown_agreement,
     written,
 )
-from services.core import agreement_changes as changes
-from services.core.agreement_model import AgreementInput
-from services.core.db import agreements_repo as repo
+from services.core.agreements.model import AgreementInput
 from services.core.http.problems import ProblemError
+from services.core.storage import agreement_changes as changes
+from services.core.storage import agreements_repo as repo
 
 router = APIRouter(prefix="/v1", tags=["agreements"])
 router.include_router(agreement_measures.router)  # one router for main.py to include

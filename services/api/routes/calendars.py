@@ -18,10 +18,10 @@ from pydantic import BaseModel, Field, ValidationError
 
 from services.api.deps import CatalogDep, SessionDep
 from services.api.problems import problem_responses
-from services.core.calendar_model import Calendar, CalendarInput
-from services.core.db import calendars_repo as repo
-from services.core.db.calendars_repo import StoredCalendar
+from services.core.agreements.calendars import Calendar, CalendarInput
 from services.core.http.problems import ProblemError
+from services.core.storage import calendars_repo as repo
+from services.core.storage.calendars_repo import StoredCalendar
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["calendars"])

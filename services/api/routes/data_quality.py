@@ -18,9 +18,9 @@ from pydantic import AwareDatetime, BaseModel, Field
 from services.api.deps import AgreementsDep, SessionDep
 from services.api.problems import problem_responses
 from services.api.routes.agreement_common import unknown_agreement
-from services.core.db.event_counts import read_counts
 from services.core.http.problems import ProblemError
 from services.core.kpi.windows import period_bounds, periods_of
+from services.core.storage.event_counts import read_counts
 
 router = APIRouter(prefix="/v1", tags=["kpis"])
 

@@ -18,8 +18,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from services.api.deps import RuntimeDep, SessionDep
 from services.api.problems import problem_responses
 from services.api.schemas import HealthOut
-from services.core.db.repository import ping
 from services.core.http.problems import ProblemError
+from services.core.storage.repository import ping
 
 router = APIRouter(tags=["operations"])
 metrics_router = APIRouter(tags=["operations"])

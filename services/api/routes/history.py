@@ -21,11 +21,11 @@ from services.api.breakdowns import ByDep, HistoryByOut
 from services.api.deps import AgreementsDep, ReaderDep, SessionDep
 from services.api.problems import problem_responses
 from services.api.query_values import Instant, period_in_range
-from services.core.db.kpi_slices import SliceReader, daily_by
-from services.core.db.repository import SnapshotRow, read_snapshots
 from services.core.http.problems import ProblemError
 from services.core.kpi.figures import FIGURE_NAMES
 from services.core.kpi.windows import ROLLING_WINDOWS
+from services.core.storage.kpi_slices import SliceReader, daily_by
+from services.core.storage.repository import SnapshotRow, read_snapshots
 
 router = APIRouter(prefix="/v1", tags=["kpis"])
 MAX_POINTS = 10_000

@@ -12,10 +12,10 @@ from services.api.problems import problem_responses
 from services.api.query_values import Instant, period_in_range
 from services.api.schemas import AgreementOut, KpisOut
 from services.api.security import ScopeDep
-from services.core.db.kpi_reader import agreement_kpis
-from services.core.db.kpi_slices import SliceReader, agreement_kpis_by
 from services.core.http.problems import ProblemError
 from services.core.kpi.windows import ROLLING_WINDOWS
+from services.core.storage.kpi_reader import agreement_kpis
+from services.core.storage.kpi_slices import SliceReader, agreement_kpis_by
 
 router = APIRouter(prefix="/v1", tags=["kpis"])
 

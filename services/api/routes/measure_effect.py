@@ -16,9 +16,9 @@ from pydantic import BaseModel, Field
 from services.api.deps import AgreementsDep, ReaderDep
 from services.api.problems import problem_responses
 from services.api.routes.agreement_common import unknown_agreement
-from services.core.db.measure_effect import MeasureEffect, measure_effect
 from services.core.http.problems import ProblemError
 from services.core.kpi.effect import Direction, Method
+from services.core.storage.measure_effect import MeasureEffect, measure_effect
 
 router = APIRouter(tags=["agreements"])  # included by routes/agreements.py, under /v1
 

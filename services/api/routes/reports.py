@@ -17,8 +17,9 @@ from pydantic import BaseModel
 from services.api.deps import AgreementsDep, ReaderDep, SessionDep
 from services.api.problems import problem_responses
 from services.api.routes.agreement_common import unknown_agreement
-from services.core.agreement_model import Agreement
-from services.core.http.auth import PrincipalDep
+from services.core.agreements.model import Agreement
+from services.core.auth.access import Permission
+from services.core.auth.http import PrincipalDep
 from services.core.http.problems import ProblemError
 from services.core.reports import service, store
 from services.core.reports.lifecycle import utcnow
@@ -27,7 +28,6 @@ from services.core.reports.notify import notifier_of
 from services.core.reports.periods import parse_month
 from services.core.reports.render.html import render_html
 from services.core.reports.render.pdf import render_pdf
-from services.core.security import Permission
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 AgreementId = Annotated[str, Path(examples=["acme-helpdesk"])]

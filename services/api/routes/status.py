@@ -25,8 +25,8 @@ from services.api.status_schemas import (
     StatusHistoryOut,
     StatusLineOut,
 )
-from services.core.db.sla_status_repo import read_changes
 from services.core.http.problems import ProblemError
+from services.core.storage.sla_status_repo import read_changes
 
 router = APIRouter(prefix="/v1", tags=["sla"])
 AgreementId = Annotated[str, Path(examples=["acme-helpdesk"])]

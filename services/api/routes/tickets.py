@@ -15,9 +15,9 @@ from pydantic import BaseModel, Field
 
 from services.api.deps import AgreementsDep, SessionDep
 from services.api.problems import problem_responses
-from services.core.db.open_tickets import OpenTicketRow, open_tickets_due
-from services.core.db.repository import stream_time
 from services.core.http.problems import ProblemError
+from services.core.storage.open_tickets import OpenTicketRow, open_tickets_due
+from services.core.storage.repository import stream_time
 
 router = APIRouter(prefix="/v1", tags=["tickets"])
 Reason = Literal["first_response", "resolution"]

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.core.db.repository import ping
+from services.core.storage.repository import ping
 
 PROBE_TIMEOUT_SECONDS = 2.0
 Probe = Callable[[], Awaitable[None]]

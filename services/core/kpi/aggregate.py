@@ -13,26 +13,7 @@ from typing import Any
 from services.core.kpi.facts import Fact, FactKind
 from services.core.kpi.sketch import Sketch
 
-COUNT_FIELDS = (
-    "tickets_created",
-    "frt_n",
-    "frt_within_target",
-    "resolution_n",
-    "resolution_within_target",
-    "fcr_tickets_resolved",
-    "fcr_tickets_credited",
-    "calls_answered",
-    "calls_answered_within_threshold",
-    "calls_abandoned",
-    "calls_short_abandoned",
-    "aht_n",
-    "fcr_calls_handled",
-    "fcr_calls_credited",
-    "surveys_n",
-    "surveys_top2",
-)
 SUM_FIELDS = ("frt_seconds", "resolution_seconds", "asa_seconds", "aht_seconds", "survey_score")
-SKETCH_FIELDS = ("frt", "resolution", "aht")
 
 
 class Aggregate:

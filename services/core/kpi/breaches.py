@@ -16,9 +16,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from services.core.agreements import ClockTargetName, MeasurementParams
 from services.core.kpi.entities import EntityEvent
 from services.core.kpi.facts import Fact, FactKind
+from services.core.kpi.params import ClockTargetName, MeasurementParams
 
 # KPI name of a breach per fact kind, and the clock target it is judged against.
 _KPI = {FactKind.FIRST_RESPONSE: "frt", FactKind.RESOLUTION: "resolution"}

@@ -19,8 +19,8 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from services.core.agreements import CalendarRules
 from services.core.kpi.opening_hours import CalendarKey, calendar_key, hours_on
+from services.core.kpi.params import CalendarRules
 
 PAUSING = frozenset({"pending", "on_hold"})
 RUNNING = frozenset({"open", "solved", "closed", "resolved", "reopened"})

@@ -13,11 +13,10 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from services.core.agreements import CalendarRules
-
 # Same package: the cached per-date opening intervals the clock itself sums over.
 from services.core.kpi.clock import _day_intervals
 from services.core.kpi.opening_hours import calendar_key, last_open_day
+from services.core.kpi.params import CalendarRules
 
 
 def running_gaps(

@@ -16,8 +16,8 @@ import random
 from dataclasses import dataclass
 from typing import Literal
 
-from services.core.agreement_targets import RATIO_KPIS
 from services.core.kpi.aggregate import Aggregate
+from services.core.kpi.figure_table import BETTER, RATIO_FIGURES
 from services.core.kpi.figures import compute_figures
 from services.core.kpi.poisson import poisson
 from services.core.kpi.sketch import Sketch
@@ -30,20 +30,6 @@ NOT_PROOF_OF_CAUSE = (
     "A before/after comparison, not proof of cause: anything else that changed around the "
     "measure's start (volume, staffing, season, other measures) moves these figures too."
 )
-Better = Literal["lower", "higher"]
-# Which way is better for each figure; counts (tickets_created, ...) have no better side.
-BETTER: dict[str, Better] = {
-    **{
-        f"{p}_{s}_seconds": "lower"
-        for p in ("frt", "resolution", "aht")
-        for s in ("mean", "p50", "p90")
-    },
-    "asa_seconds": "lower",
-    "abandonment_rate": "lower",
-    "calls_short_abandoned": "lower",
-    **{k: "higher" for k in RATIO_KPIS if k != "abandonment_rate"},
-    "csat_mean_score": "higher",
-}
 # Duration figures with a sketch: (sketch name, statistic); q=None is the mean.
 _SKETCHED = {
     f"{p}_{label}_seconds": (p, q)
@@ -158,7 +144,7 @@ def effect(
     fb, fa = compute_figures(before)[kpi], compute_figures(after)[kpi]
     difference = None if fb.value is None or fa.value is None else fa.value - fb.value
     method: Method = "none"
-    if kpi in RATIO_KPIS:
+    if kpi in RATIO_FIGURES:
         method = "newcombe_wilson"
     elif kpi in _SKETCHED:
         method = "bootstrap"

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from services.core.agreements import MeasurementParams
-from services.core.events import EventBase
+from services.core.contract.events import EventBase
+from services.core.contract.topics import Family, event_key
 from services.core.kpi import breaches, keys
 from services.core.kpi.aggregate import Aggregate
 from services.core.kpi.breaches import Breach
@@ -42,12 +42,12 @@ from services.core.kpi.entities import (
 )
 from services.core.kpi.facts import Fact, fact_difference
 from services.core.kpi.limits import in_range
+from services.core.kpi.params import MeasurementParams
 from services.core.kpi.retention import Retention
 from services.core.kpi.slices import Slicer, sliced_buckets
 from services.core.kpi.tombstones import tombstone
 from services.core.kpi.windows import buckets_for
 from services.core.kpi.write_behind import WriteBehind
-from services.core.topics import Family, event_key
 
 FactsFn = Callable[[Sequence[EntityEvent], MeasurementParams], list[Fact]]
 FACTS_OF: dict[Family, FactsFn] = {

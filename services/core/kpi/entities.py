@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from services.core.agreements import MeasurementParams
-from services.core.events import (
+from services.core.contract.events import (
     CallCompleted,
     CallEvent,
     EventBase,
@@ -22,6 +21,7 @@ from services.core.events import (
 )
 from services.core.kpi.clock import pause_intervals, ticket_clock
 from services.core.kpi.facts import Fact, FactKind
+from services.core.kpi.params import MeasurementParams
 
 EntityEvent = dict[str, Any]
 TYPE_RANK = {

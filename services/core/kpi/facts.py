@@ -7,7 +7,7 @@ hashable and JSON-friendly so an entity's current facts can live in its state ro
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -54,9 +54,6 @@ class Fact:
         kind, at, value, ok, flag, short = raw[:6]
         dims = tuple(raw[6]) if len(raw) > 6 else ()
         return cls(FactKind(kind), float(at), float(value), bool(ok), bool(flag), bool(short), dims)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def fact_difference(old: list[Fact], new: list[Fact]) -> tuple[list[Fact], list[Fact]]:

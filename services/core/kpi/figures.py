@@ -5,31 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.core.kpi.aggregate import Aggregate
+from services.core.kpi.figure_table import FIGURE_NAMES
 
-FIGURE_NAMES = (
-    "tickets_created",
-    "frt_mean_seconds",
-    "frt_p50_seconds",
-    "frt_p90_seconds",
-    "frt_attainment",
-    "resolution_mean_seconds",
-    "resolution_p50_seconds",
-    "resolution_p90_seconds",
-    "resolution_attainment",
-    "aht_mean_seconds",
-    "aht_p50_seconds",
-    "aht_p90_seconds",
-    "asa_seconds",
-    "service_level",
-    "abandonment_rate",
-    "calls_short_abandoned",
-    "fcr_tickets_rate",
-    "fcr_calls_rate",
-    "fcr_rate",
-    "fcr_provisional",
-    "csat",
-    "csat_mean_score",
-)
+__all__ = ["FIGURE_NAMES", "Figure", "compute_figures"]
 
 
 @dataclass(frozen=True, slots=True)

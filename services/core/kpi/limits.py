@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.core.event_range import OCCURRED_AT_FLOOR
+from services.core.contract.event_range import OCCURRED_AT_FLOOR
 
 # The same floor as ingest's, so an event ingest accepts is never refused here for its age.
 EARLIEST_SECONDS = OCCURRED_AT_FLOOR.timestamp()

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from services.core.agreements import MeasurementParams
 from services.core.kpi.clock import PAUSING, pause_intervals
 from services.core.kpi.deadlines import due_at
 from services.core.kpi.entities import EntityEvent
+from services.core.kpi.params import MeasurementParams
 
 _STATE_CHANGES = ("ticket.status_changed", "ticket.resolved", "ticket.reopened")
 _DONE = frozenset({"solved", "closed", "resolved"})

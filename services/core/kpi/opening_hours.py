@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date, time
 from itertools import pairwise
 
-from services.core.agreements import (
+from services.core.kpi.params import (
     DAY_NAMES,
     BusinessCalendar,
     CalendarRules,

@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from services.core.agreements import MeasurementParams
+from services.core.contract.topics import Family
 from services.core.kpi import keys
 from services.core.kpi.entities import EntityEvent
 from services.core.kpi.facts import Fact
-from services.core.topics import Family
+from services.core.kpi.params import MeasurementParams
 
 DAY = 86_400.0
 _STATE_CHANGES = ("ticket.status_changed", "ticket.resolved", "ticket.reopened")

@@ -46,9 +46,6 @@ class Sketch:
         else:
             self._bins[key] = new
 
-    def remove(self, value: float) -> None:
-        self.add(value, -1)
-
     def merge(self, other: Sketch) -> None:
         for key, count in other._bins.items():
             self._bins[key] = self._bins.get(key, 0) + count

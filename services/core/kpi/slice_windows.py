@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from services.core.agreements import MeasurementParams
 from services.core.kpi.aggregate import Aggregate
 from services.core.kpi.figures import Figure, compute_figures
+from services.core.kpi.params import MeasurementParams
 from services.core.kpi.windows import (
     HOUR,
     ROLLING_WINDOWS,

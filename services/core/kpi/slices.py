@@ -18,8 +18,7 @@ from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.core.agreements import MeasurementParams
-from services.core.events import (
+from services.core.contract.events import (
     CallAnswered,
     CallOffered,
     EventBase,
@@ -27,9 +26,10 @@ from services.core.events import (
     TicketReplied,
     TicketResolved,
 )
+from services.core.contract.topics import Family
 from services.core.kpi.entities import EntityEvent, compact
 from services.core.kpi.facts import Fact, FactKind
-from services.core.topics import Family
+from services.core.kpi.params import MeasurementParams
 
 NONE, OTHER, UNASSIGNED = "none", "other", "unassigned"
 DIMENSIONS = ("priority", "channel", "queue", "agent", "team")

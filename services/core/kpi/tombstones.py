@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from services.core.contract.topics import Family
 from services.core.kpi.entities import EntityEvent, event_order
-from services.core.topics import Family
 
 STATE_CHANGES = ("ticket.status_changed", "ticket.resolved", "ticket.reopened")
 

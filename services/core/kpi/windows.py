@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from services.core.agreements import MeasurementParams
 from services.core.kpi.aggregate import Aggregate
 from services.core.kpi.figures import Figure, compute_figures
+from services.core.kpi.params import MeasurementParams
 
 MINUTE = 60
 HOUR = 3600

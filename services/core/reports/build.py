@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from services.core.agreement_model import Agreement, ImprovementMeasure, targets_at
-from services.core.agreement_targets import RATIO_KPIS, TargetVersion
-from services.core.agreement_term import agreement_status, current_term_end, today_in
+from services.core.agreements.model import Agreement, ImprovementMeasure, targets_at
+from services.core.agreements.sla import evaluate_target
+from services.core.agreements.targets import TargetVersion
+from services.core.agreements.term import agreement_status, current_term_end, today_in
+from services.core.kpi.figure_table import SPECS, Unit
 from services.core.kpi.figures import FIGURE_NAMES, Figure
 from services.core.reports import findings, quality
 from services.core.reports.breakdowns import DIMENSIONS, ranked
@@ -30,18 +32,19 @@ from services.core.reports.model import (
     ValueKind,
 )
 from services.core.reports.periods import bounds_utc, shift
-from services.core.sla import evaluate_target
 
 _EMPTY = Figure(None, 0)
+_VALUE_KINDS: dict[Unit, ValueKind] = {
+    Unit.RATIO: "ratio",
+    Unit.SECONDS: "duration",
+    Unit.COUNT: "count",
+    Unit.SCORE: "score",
+}
 
 
 def value_kind(kpi: str) -> ValueKind:
     """How a figure is read: a share, a duration, a count or a mean score (docs/kpis.md)."""
-    if kpi in RATIO_KPIS:
-        return "ratio"
-    if kpi.endswith("_seconds"):
-        return "duration"
-    return "score" if kpi == "csat_mean_score" else "count"
+    return _VALUE_KINDS[SPECS[kpi].unit]
 
 
 def _value(figures: Figures, kpi: str) -> Value:

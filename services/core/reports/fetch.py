@@ -14,9 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from services.core.agreement_model import Agreement
-from services.core.db.kpi_reader import Bucket, KpiReader, agreement_kpis
-from services.core.db.ticket_breaches import BreachRow
+from services.core.agreements.model import Agreement
 from services.core.kpi.windows import period_bounds
 from services.core.reports.breakdowns import DIMENSIONS, SliceFigure, SliceProvider
 from services.core.reports.build import month_targets
@@ -24,6 +22,8 @@ from services.core.reports.inputs import Figures, ReportInputs
 from services.core.reports.model import FreeText, ReportState
 from services.core.reports.periods import day_end, days_of, history_months
 from services.core.reports.slice_source import slice_provider
+from services.core.storage.kpi_reader import Bucket, KpiReader, agreement_kpis
+from services.core.storage.ticket_breaches import BreachRow
 
 DAY_WINDOW = "24h"
 # (agreement id, since, until) -> events per outcome: `functools.partial(read_counts, session)`.

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from services.core.agreements.sla import classify
 from services.core.kpi.figures import Figure
 from services.core.reports.model import Breakdown, Finding, TargetRow, Trend, ValueKind
-from services.core.sla import classify
 
 _SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 

@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from services.core.agreement_model import Agreement
-from services.core.db.ticket_breaches import BreachRow
+from services.core.agreements.model import Agreement
 from services.core.kpi.figures import Figure
 from services.core.reports.breakdowns import SliceFigure
 from services.core.reports.model import FreeText, ReportState
+from services.core.storage.ticket_breaches import BreachRow
 
 Figures = Mapping[str, Figure]
 

@@ -19,16 +19,16 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.core.agreement_model import Agreement
-from services.core.db.agreements_repo import list_agreements
-from services.core.db.kpi_reader import ReaderFactory, agreement_kpis, sql_readers
-from services.core.db.models import StreamPosition
-from services.core.db.session import make_engine, make_sessionmaker
+from services.core.agreements.model import Agreement
 from services.core.reports.lifecycle import utcnow
 from services.core.reports.notify import Notifications
 from services.core.reports.periods import month_of, shift
 from services.core.reports.schedule import run_once
 from services.core.settings import DatabaseSettings, KafkaSettings, ReportSettings
+from services.core.storage.agreements_repo import list_agreements
+from services.core.storage.kpi_reader import ReaderFactory, agreement_kpis, sql_readers
+from services.core.storage.models import StreamPosition
+from services.core.storage.session import make_engine, make_sessionmaker
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 5.0

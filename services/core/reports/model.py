@@ -13,8 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.core.agreement_model import MeasureKind, MeasureStatus
-from services.core.agreement_term import AgreementStatus
+from services.core.agreements.model import MeasureKind, MeasureStatus
+from services.core.agreements.term import AgreementStatus
 
 REPORT_SCHEMA_VERSION = 1
 ReportState = Literal["preliminary", "final"]

@@ -16,9 +16,9 @@ from typing import Any, Literal, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from services.core.agreement_model import Agreement
-from services.core.kafka_admin import ensure_topics
-from services.core.kafka_producer import LazyProducer
+from services.core.agreements.model import Agreement
+from services.core.messaging.admin import ensure_topics
+from services.core.messaging.producer import LazyProducer
 from services.core.reports.render.html import render_html
 from services.core.reports.render.mail import compose
 from services.core.reports.render.pdf import render_pdf

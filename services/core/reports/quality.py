@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from services.core.db.models import EVENT_OUTCOMES
 from services.core.reports.model import DataQuality, Finding
+from services.core.storage.models import EVENT_OUTCOMES
 
 # Outcomes that keep an event out of the figures, in the order the report names them.
 NOT_COUNTED = tuple(o for o in EVENT_OUTCOMES if o != "accepted")

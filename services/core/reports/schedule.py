@@ -22,14 +22,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.core.agreement_model import Agreement
-from services.core.db.kpi_reader import ReaderFactory
+from services.core.agreements.model import Agreement
 from services.core.reports import lifecycle, service, store
 from services.core.reports.model import ReportState
 from services.core.reports.notify import ReportNotifier
 from services.core.reports.periods import history_months, month_of, shift
 from services.core.reports.store import StoredReport
 from services.core.settings import ReportSettings
+from services.core.storage.kpi_reader import ReaderFactory
 
 log = logging.getLogger(__name__)
 SCHEDULER_LOCK = 0x534C_4152  # one advisory lock key for the whole job ("SLAR")

@@ -12,16 +12,16 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.core.agreement_model import Agreement
-from services.core.db.event_counts import read_counts
-from services.core.db.kpi_reader import KpiReader
-from services.core.db.ticket_breaches import top_breaches
+from services.core.agreements.model import Agreement
 from services.core.reports import lifecycle, store
 from services.core.reports.breakdowns import SliceProvider
 from services.core.reports.build import build_report
 from services.core.reports.fetch import fetch_inputs
 from services.core.reports.model import Report, ReportState
 from services.core.reports.store import StoredReport
+from services.core.storage.event_counts import read_counts
+from services.core.storage.kpi_reader import KpiReader
+from services.core.storage.ticket_breaches import top_breaches
 
 
 async def preview(

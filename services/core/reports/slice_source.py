@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.core.agreements import MeasurementParams
-from services.core.db.kpi_reader import KpiReader
-from services.core.db.kpi_slices import SlicedKpis, SliceReader, agreement_kpis_by
+from services.core.kpi.params import MeasurementParams
 from services.core.reports.breakdowns import DIMENSIONS, NoSlices, SliceFigure, SliceProvider
+from services.core.storage.kpi_reader import KpiReader
+from services.core.storage.kpi_slices import SlicedKpis, SliceReader, agreement_kpis_by
 
 
 class KpiSlices:

@@ -15,8 +15,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.core.db.models import ReportDraftRow, ReportVersionRow
 from services.core.reports.model import FreeText, Report
+from services.core.storage.models import ReportDraftRow, ReportVersionRow
 
 
 @dataclass(frozen=True, slots=True)

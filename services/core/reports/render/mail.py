@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
-from services.core.agreement_model import Agreement
+from services.core.agreements.model import Agreement
 from services.core.reports.model import Report
 from services.core.reports.render import labels
 from services.core.reports.render.i18n import Language, translations

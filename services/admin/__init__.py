@@ -1,0 +1,1 @@
+"""Command-line tools that write to the database: API keys, holidays, agreements file."""

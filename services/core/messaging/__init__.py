@@ -1,0 +1,1 @@
+"""Kafka adapters: producer, admin, the agreements topic and the SLA-status relay."""

@@ -1,0 +1,1 @@
+"""PostgreSQL: table models, migrations, sessions and one repository module per concern."""
