@@ -24,8 +24,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from services.core.events import EventBase
-from services.core.kafka_admin import ensure_topics, event_topics
+from services.core.contract.events import EventBase
+from services.core.messaging.admin import ensure_topics, event_topics
 from services.ingest.connectors.base import ConnectorSettings
 from services.ingest.connectors.connect.bridge import ContactRecordBridge
 from services.ingest.connectors.connect.bridge_mapping import Refused, map_message

@@ -15,8 +15,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
+from services.core.contract.topics import Family, topic_name
 from services.core.settings import KafkaSettings
-from services.core.topics import Family, topic_name
 from services.ingest.backfill.checkpoint import load
 from services.ingest.backfill.formats import export_format
 from services.ingest.backfill.main import parse_args, run_backfill

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from services.core.events import EventBase
+from services.core.contract.events import EventBase
 from services.ingest.backfill.checkpoint import Checkpoint, CheckpointMismatch, load, save
 from services.ingest.backfill.formats import export_format
 from services.ingest.backfill.readers import ExportUnreadable, JsonLinesReader, PagesReader

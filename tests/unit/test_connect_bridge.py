@@ -11,7 +11,7 @@ from typing import Any, cast
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from services.core.events import EventBase
+from services.core.contract.events import EventBase
 from services.ingest.connectors.base import ConnectorSettings
 from services.ingest.connectors.connect.bridge import ContactRecordBridge
 from services.ingest.connectors.connect.bridge_mapping import Refused, map_message

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.core.events import parse_event
+from services.core.contract.events import parse_event
 from services.ingest.connectors.base import (
     ConnectorSettings,
     MappingRefused,

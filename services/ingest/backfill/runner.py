@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from services.core.events import EventBase, InvalidEvent, parse_event
+from services.core.contract.events import EventBase, InvalidEvent, parse_event
 from services.ingest.backfill.checkpoint import Checkpoint, save
 from services.ingest.backfill.formats import ExportFormat
 from services.ingest.connectors.base import ConnectorSettings, MappingRefused

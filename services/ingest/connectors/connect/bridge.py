@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from services.core.events import EventBase
+from services.core.contract.events import EventBase
 from services.ingest.connectors.base import ConnectorSettings
 from services.ingest.connectors.connect.bridge_mapping import Refused, map_message
 from services.ingest.connectors.connect.connector import TOOL

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from services.core.events import EventBase, InvalidEvent, parse_event
+from services.core.contract.events import EventBase, InvalidEvent, parse_event
 from services.ingest.connectors.base import ConnectorSettings, MappingRefused
 from services.ingest.connectors.connect.connector import ConnectConnector
 from services.ingest.connectors.connect.mapping import map_record
