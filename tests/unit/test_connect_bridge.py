@@ -31,6 +31,7 @@ def _bytes(value: Any) -> bytes:
 def test_one_record_per_message_becomes_its_events() -> None:
     mapped = map_message(_bytes(answered("c-1", "+8613800138000", T0)), SETTINGS)
     assert [e.type for e in mapped.events] == ["call.offered", "call.answered", "call.completed"]
+    assert {e.source for e in mapped.events} == {"connect-bridge"}
     assert mapped.refused == []
 
 

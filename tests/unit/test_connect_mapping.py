@@ -48,7 +48,7 @@ def test_an_answered_call_is_offered_answered_and_completed_with_its_durations()
     e = by_type(events)
     customer = pseudonym("phone", PHONE, KEY)
     assert {x["customer_id"] for x in events} == {customer}
-    assert {x["call_id"] for x in events} == {"connect:acme:c-1"}
+    assert {x["call_id"] for x in events} == {"connect:acme:contact:c-1"}
     assert e["call.offered"]["occurred_at"] == "2026-10-05T09:00:05Z"  # EnqueueTimestamp
     assert e["call.offered"]["queue"] == "BasicQueue"
     assert e["call.answered"]["occurred_at"] == "2026-10-05T09:00:17Z"  # ConnectedToAgent
@@ -62,7 +62,7 @@ def test_an_answered_call_is_offered_answered_and_completed_with_its_durations()
     assert completed["resolved"] is True
     # Completed when the after-contact work ended: 17 + 240 + 30 + 45 s after the arrival.
     assert completed["occurred_at"] == "2026-10-05T09:05:32Z"
-    assert e["call.offered"]["event_id"] == "connect:acme:c-1:offered"
+    assert e["call.offered"]["event_id"] == "connect:acme:contact:c-1:offered"
     assert PHONE not in repr(events)
 
 

@@ -80,7 +80,8 @@ def _map_into(
     pending: _Pending, record: object, fmt: ExportFormat, settings: ConnectorSettings
 ) -> None:
     try:
-        events = [parse_event(e) for e in fmt.mapper(record, settings)]
+        source = f"backfill:{fmt.connector}"
+        events = [parse_event({"source": source, **e}) for e in fmt.mapper(record, settings)]
     except MappingRefused as exc:
         pending.refused.append(Refused(_raw(record), exc.reason))
     except InvalidEvent as exc:

@@ -61,12 +61,14 @@ class ContactRecordBridge:
         dead_letters: DeadLetterSink,
         settings: SettingsSource,
         max_batch_records: int = 500,
+        source: str = "connect-bridge",
     ) -> None:
         self._consumer = consumer
         self._publisher = publisher
         self._dead_letters = dead_letters
         self._settings = settings
         self._max = max_batch_records
+        self._source = source
 
     async def run_once(self, timeout_ms: int = 1000) -> tuple[int, int]:
         """Handle what one poll returns; (events published, records dead-lettered)."""
@@ -78,7 +80,7 @@ class ContactRecordBridge:
         events: list[EventBase] = []
         refused: list[Refused] = []
         for message in messages:
-            mapped = map_message(message.value, settings)
+            mapped = map_message(message.value, settings, self._source)
             events += mapped.events
             refused += mapped.refused
         if events:

@@ -35,8 +35,11 @@ class MappedMessage:
     refused: list[Refused] = field(default_factory=list)
 
 
-def map_message(value: bytes | None, settings: ConnectorSettings) -> MappedMessage:
-    """Map one Kafka message holding a contact record (or a JSON array of them)."""
+def map_message(
+    value: bytes | None, settings: ConnectorSettings, source: str = "connect-bridge"
+) -> MappedMessage:
+    """Map one Kafka message holding a contact record (or a JSON array of them); events
+    without a `source` get `source` (connectors leave it to the path that received them)."""
     out = MappedMessage()
     raw = value or b""
     try:
@@ -49,7 +52,8 @@ def map_message(value: bytes | None, settings: ConnectorSettings) -> MappedMessa
     for record in records:
         record_raw = raw if len(records) == 1 else json.dumps(record).encode()
         try:
-            events = [parse_event(e) for e in map_record(read_record(record), settings)]
+            mapped = map_record(read_record(record), settings)
+            events = [parse_event({"source": source, **e}) for e in mapped]
         except MappingRefused as exc:
             out.refused.append(Refused(record_raw, exc.reason))
         except InvalidEvent as exc:

@@ -11,13 +11,13 @@ first copy of an id; docs/connectors.md says why that is the rule for changed re
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from services.ingest.connectors.base import ConnectorSettings, MappingRefused, pseudonym
 from services.ingest.connectors.connect.record import AgentPart, ContactRecord
+from services.ingest.connectors.mapping_kit import envelope, scoped_id
 
-SOURCE = "amazon-connect"
 NO_HOLD_TIME = "no_hold_time"
 DEFAULT_INITIATION_METHODS = ("INBOUND", "TRANSFER", "QUEUE_TRANSFER", "CALLBACK", "API")
 DEFAULT_RESOLVED_ATTRIBUTE = "resolved"
@@ -34,26 +34,23 @@ def map_record(record: ContactRecord, settings: ConnectorSettings) -> list[dict[
         # and an offer without an outcome here would look like a repeat contact for ever.
         return []
     base = {
-        "agreement_id": settings.agreement_id,
-        "source": SOURCE,
-        "call_id": f"{_namespace(settings)}:{record.contact_id}",
+        "call_id": scoped_id(settings, "contact", record.contact_id),
         "customer_id": _customer(record, settings),
     }
     events: list[dict[str, Any]] = []
+    event = _events_of(record, settings, base)
     if record.enqueued_at is not None:
-        events.append(
-            _event(base, "call.offered", record.enqueued_at, queue=_queue(record, settings))
-        )
+        events.append(event("call.offered", record.enqueued_at, queue=_queue(record, settings)))
         if agent is not None:
-            events.append(_answered(base, agent, settings))
+            events.append(_answered(event, agent, settings))
         elif record.disconnected_at is None:
             raise MappingRefused("queued, never answered and no DisconnectTimestamp")
         else:
-            events.append(_event(base, "call.abandoned", record.disconnected_at))
+            events.append(event("call.abandoned", record.disconnected_at))
     # An agent reached without a queue (e.g. an API contact routed to one agent) was handled
     # but never offered: it counts in AHT and FCR only.
     if agent is not None:
-        events.append(_completed(base, record, agent, settings))
+        events.append(_completed(event, record, agent, settings))
     return events
 
 
@@ -71,15 +68,13 @@ def check_options(options: Mapping[str, Any]) -> None:
             raise ValueError(f"{name} must be a list of strings")
 
 
-def _answered(
-    base: dict[str, Any], agent: AgentPart, settings: ConnectorSettings
-) -> dict[str, Any]:
+def _answered(event: _Event, agent: AgentPart, settings: ConnectorSettings) -> dict[str, Any]:
     assert agent.connected_at is not None
-    return _event(base, "call.answered", agent.connected_at, agent_id=_agent_id(agent, settings))
+    return event("call.answered", agent.connected_at, agent_id=_agent_id(agent, settings))
 
 
 def _completed(
-    base: dict[str, Any], record: ContactRecord, agent: AgentPart, settings: ConnectorSettings
+    event: _Event, record: ContactRecord, agent: AgentPart, settings: ConnectorSettings
 ) -> dict[str, Any]:
     if agent.interaction_seconds is None:
         raise MappingRefused("Agent.AgentInteractionDuration is missing")
@@ -98,8 +93,7 @@ def _completed(
     ended = agent.acw_ended_at or record.disconnected_at
     if ended is None:
         ended = agent.connected_at + timedelta(seconds=talk + hold + wrap)
-    return _event(
-        base,
+    return event(
         "call.completed",
         ended,
         talk_seconds=talk,
@@ -127,7 +121,7 @@ def _customer(record: ContactRecord, settings: ConnectorSettings) -> str:
     if record.customer_address and record.customer_address.lower() not in ("anonymous", "unknown"):
         return pseudonym("phone", record.customer_address, settings.pseudonym_key)
     # A withheld number: a caller of its own, so no repeat contact is ever matched to it.
-    return f"{_namespace(settings)}:anonymous:{record.contact_id}"
+    return scoped_id(settings, "anonymous", record.contact_id)
 
 
 def _queue(record: ContactRecord, settings: ConnectorSettings) -> str:
@@ -155,24 +149,20 @@ def _methods(settings: ConnectorSettings) -> frozenset[str]:
     return frozenset(str(m).upper() for m in methods)
 
 
-def _namespace(settings: ConnectorSettings) -> str:
-    return settings.namespace or "connect"
-
-
 def _lowered(values: Iterable[Any]) -> frozenset[str]:
     return frozenset(str(v).strip().lower() for v in values)
 
 
-def _event(base: dict[str, Any], kind: str, at: datetime, **fields: Any) -> dict[str, Any]:
-    fact = kind.removeprefix("call.")
-    return {
-        "event_id": f"{base['call_id']}:{fact}",
-        "type": kind,
-        "occurred_at": _rfc3339(at),
-        **base,
-        **fields,
-    }
+class _Event(Protocol):
+    def __call__(self, kind: str, at: datetime, **fields: Any) -> dict[str, Any]: ...
 
 
-def _rfc3339(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+def _events_of(record: ContactRecord, settings: ConnectorSettings, base: dict[str, Any]) -> _Event:
+    """The event builder of one contact: ids `<namespace>:contact:<ContactId>:<fact>`."""
+
+    def event(kind: str, at: datetime, **fields: Any) -> dict[str, Any]:
+        fact = kind.removeprefix("call.")
+        event_id = scoped_id(settings, "contact", record.contact_id, fact)
+        return envelope(settings, event_id, kind, at, **base, **fields)
+
+    return event
