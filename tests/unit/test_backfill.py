@@ -19,6 +19,7 @@ from services.ingest.backfill.runner import backfill
 from services.ingest.connectors.base import ConnectorSettings
 from services.ingest.publisher import PublishError
 from tests.connect_records import abandoned, answered
+from tests.helpdesk_payloads import zd_call, zd_calls_page
 
 T0 = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
 SETTINGS = ConnectorSettings(
@@ -143,3 +144,33 @@ async def test_unmappable_records_go_to_the_dead_letters_file_and_the_rest_is_pu
     dead = [json.loads(line) for line in sink.path.read_text().splitlines()]
     assert [d["reason"].split()[0] for d in dead] == ["ContactId", "Agent.CustomerHoldDuration"]
     assert json.loads(dead[0]["raw"]) == {"Channel": "VOICE"}
+
+
+async def test_zendesk_calls_pages_go_through_the_zendesk_mapping_and_resume_by_page(
+    tmp_path: Path,
+) -> None:
+    zendesk = ConnectorSettings(
+        agreement_id="acme-cn",
+        tool="zendesk",
+        namespace="zd:acme",
+        lossy=frozenset({"call_resolved_assumed"}),
+    )
+    pages = [
+        zd_calls_page(zd_call(1, "2026-10-05T09:00:00Z"), zd_call(2, "2026-10-05T09:05:00Z")),
+        zd_calls_page(zd_call(3, "2026-10-05T09:10:00Z", status="abandoned_in_queue")),
+    ]
+    export = _write_jsonl(tmp_path / "calls.jsonl", pages)
+    fmt = export_format("zendesk", "calls")
+    cp_path = tmp_path / "cp.json"
+    cp = load(cp_path, "acme-cn", "zendesk", "calls")
+    cp.advance(export, 1)  # as if the first page had been published before an interrupt
+    publisher = _Publisher()
+    sink = FileDeadLetters(tmp_path / "dead.jsonl")
+    report = await backfill([export], fmt, zendesk, publisher, sink, cp, cp_path)
+    assert report.records == 1
+    assert [e.event_id for e in publisher.published] == [
+        "zd:acme:call:3:offered",
+        "zd:acme:call:3:abandoned",
+    ]
+    assert {e.source for e in publisher.published} == {"backfill:zendesk"}
+    assert load(cp_path, "acme-cn", "zendesk", "calls").is_done(export)

@@ -11,11 +11,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from services.ingest.backfill.readers import ExportReader, JsonLinesReader
+from services.ingest.backfill.readers import ExportReader, JsonLinesReader, PagesReader
 from services.ingest.connectors.base import ConnectorSettings
 from services.ingest.connectors.connect import ConnectConnector
+from services.ingest.connectors.mapping_kit import obj
+from services.ingest.connectors.zendesk.calls import map_call
 
 RecordMapper = Callable[[Any, ConnectorSettings], Sequence[dict[str, Any]]]
+
+
+def _zendesk_call(record: Any, settings: ConnectorSettings) -> Sequence[dict[str, Any]]:
+    """One record of Zendesk Talk's incremental calls export, mapped as the webhook maps it."""
+    return map_call(obj(record, "call"), settings)
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,15 @@ FORMATS: dict[str, dict[str, ExportFormat]] = {
             JsonLinesReader(),
             ConnectConnector().map,
             "contact records, one JSON object per line (Kinesis Firehose's S3 files too)",
+        ),
+    },
+    "zendesk": {
+        "calls": ExportFormat(
+            "zendesk",
+            "calls",
+            PagesReader("calls"),
+            _zendesk_call,
+            "pages of Talk's incremental calls export, one JSON page per line",
         ),
     },
 }
