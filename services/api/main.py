@@ -32,6 +32,7 @@ from services.api.routes import (
     status,
     tickets,
 )
+from services.api.routes import connectors as connectors_routes
 from services.api.security import AUTH_RESPONSES, AUTHORIZED, SCRAPER
 from services.api.seed import seed_missing
 from services.api.status_changes import StatusChangeRecorder
@@ -45,6 +46,7 @@ from services.core.reports.notify import Notifications
 from services.core.reports.schedule import ReportScheduler
 from services.core.settings import (
     ApiSettings,
+    ConnectorsSettings,
     DatabaseSettings,
     KafkaSettings,
     ReportSettings,
@@ -82,6 +84,7 @@ def create_app(
     security: SecuritySettings | None = None,
     lookup_key: KeyLookup | None = None,
     report_settings: ReportSettings | None = None,
+    connectors: ConnectorsSettings | None = None,
 ) -> FastAPI:
     """A new API app; `open_reader` replaces the database as the source of buckets,
     `load_agreements` as the source of agreements (then nothing is seeded), `lookup_key`
@@ -98,6 +101,7 @@ def create_app(
         sessions = make_sessionmaker(engine)
         app.state.authenticator = Authenticator(auth, lookup_key or key_lookup(sessions))
         app.state.metrics_token = api.metrics_token
+        app.state.connectors_settings = connectors or ConnectorsSettings()
         # Agreements live in PostgreSQL; the catalog holds them in memory (services/api/catalog.py).
         if load_agreements is None:
             await seed_missing(sessions, api.agreements_file)
@@ -173,6 +177,7 @@ def create_app(
     app.include_router(data_quality.router, dependencies=AUTHORIZED, responses=AUTH_RESPONSES)
     app.include_router(status.router, dependencies=AUTHORIZED, responses=AUTH_RESPONSES)
     app.include_router(calendars.router, dependencies=AUTHORIZED, responses=AUTH_RESPONSES)
+    app.include_router(connectors_routes.router, dependencies=AUTHORIZED, responses=AUTH_RESPONSES)
     return app
 
 

@@ -68,6 +68,23 @@ class IngestSettings(BaseSettings):
     agreements_cache_seconds: float = Field(default=30.0, ge=0)
 
 
+class ConnectorsSettings(BaseSettings):
+    """Tool connectors (env prefix `CONNECTORS_`; docs/connectors.md)."""
+
+    model_config = SettingsConfigDict(env_prefix="CONNECTORS_", extra="ignore")
+
+    # Fernet key(s) sealing connector secrets and pseudonym keys in PostgreSQL, comma-separated
+    # (the first encrypts, all decrypt); make one with `python -m services.core.auth.secret_box`.
+    secrets_key: SecretStr | None = None
+    # How long ingest keeps a connector's configuration before reading it again: a change
+    # through the API applies within this time, with no restart.
+    config_cache_seconds: float = Field(default=5.0, ge=0)
+    # Retention of the raw-payload topic ({prefix}.raw.v1), what `replay` can re-derive from.
+    raw_retention_days: float = Field(default=14.0, gt=0)
+    # Dead letters (payloads that could not be mapped) are pruned after this many days.
+    dead_letter_retention_days: float = Field(default=14.0, gt=0)
+
+
 class MetricsSettings(BaseSettings):
     """The Faust metrics worker (env prefix `METRICS_`)."""
 

@@ -32,6 +32,8 @@ ROUTES = sorted(
 PROTECTED = [r for r in ROUTES if r[1] not in PUBLIC]
 SCOPED = [r for r in PROTECTED if "{agreement_id}" in r[1]]
 SCRAPED = {("GET", "/metrics")}  # every client's figures: scrape token or admin key only
+# Connector settings and dead letters (raw payloads, personal data in clear): admins only.
+ADMIN_ONLY = "/v1/agreements/{agreement_id}/connectors"
 # Shared calendars hold no client's data: every reading key lists them all.
 SHARED = {"/v1/calendars"}
 LISTS = [
@@ -108,7 +110,9 @@ async def test_a_viewer_cannot_tell_another_clients_agreement_from_none(
 
     own = await call(client, method, concrete(path, A), keys.viewer)
     assert not is_unknown_agreement(own), own.text
-    if method == "GET":
+    if path.startswith(ADMIN_ONLY):
+        assert own.status_code == 403, own.text
+    elif method == "GET":
         assert own.status_code not in (401, 403), own.text
     else:
         assert own.status_code == 403, own.text  # in scope, but a viewer only reads

@@ -15,7 +15,12 @@ from hypothesis import strategies as st
 
 from services.core.contract.events import EVENT_MODELS, Author
 
-IDENTIFIER = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}\Z")
+_ID_EDGE = r"[^\x00-\x20\x7F-\x9F\u2028\u2029]"
+_ID_INNER = r"[^\x00-\x1F\x7F-\x9F\u2028\u2029]"
+# Old-style ASCII ids (v1 producers) and any printable Unicode the contract now accepts.
+IDENTIFIER = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}\Z") | st.from_regex(
+    rf"\A{_ID_EDGE}({_ID_INNER}{{0,254}}{_ID_EDGE})?\Z"
+)
 SECONDS = st.integers(0, 604_800) | st.floats(0, 604_800, allow_nan=False)
 _OFFSETS = st.integers(-(23 * 60 + 59), 23 * 60 + 59).map(lambda m: timezone(timedelta(minutes=m)))
 
@@ -94,11 +99,21 @@ _PLAIN: list[Any] = [
     "x",
     "A" * 128,
     "A" * 129,
+    "A" * 256,
+    "A" * 257,
     "-x",
     "a b",
+    " a",
+    "a ",
     "T-1\n",
     "é",
     "ü-1",
+    "tel:+86 138-0013-8000",
+    "queue:售后 热线",
+    "a\u2028b",
+    "a\x85b",
+    "a\tb",
+    "arn:aws:connect:eu-west-1:123456789012:instance/" + "x" * 200,
     [],
     {},
     ["a"],

@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 import services.core.settings as settings_module
 from services.core.settings import (
     ApiSettings,
+    ConnectorsSettings,
     DatabaseSettings,
     IngestSettings,
     KafkaSettings,
@@ -39,15 +40,29 @@ K8S_POD_SECURITY_UID = 10001  # the Dockerfile's USER, so runAsNonRoot can be ve
 
 # Which settings classes each service reads (see the services' entry points).
 SETTINGS_OF: dict[str, tuple[type[BaseSettings], ...]] = {
-    "ingest": (KafkaSettings, DatabaseSettings, IngestSettings, SecuritySettings),
-    "api": (KafkaSettings, DatabaseSettings, ApiSettings, SecuritySettings, ReportSettings),
+    "ingest": (
+        KafkaSettings,
+        DatabaseSettings,
+        IngestSettings,
+        SecuritySettings,
+        ConnectorsSettings,
+    ),
+    "api": (
+        KafkaSettings,
+        DatabaseSettings,
+        ApiSettings,
+        SecuritySettings,
+        ReportSettings,
+        ConnectorsSettings,
+    ),
     "metrics-worker": (KafkaSettings, DatabaseSettings, MetricsSettings),
     "migrate": (DatabaseSettings,),
     "simulator": (),  # command-line arguments only
 }
 ALL_SETTINGS = (KafkaSettings, DatabaseSettings, IngestSettings, MetricsSettings, ApiSettings)
-ALL_SETTINGS += (SecuritySettings, ReportSettings)
+ALL_SETTINGS += (SecuritySettings, ReportSettings, ConnectorsSettings)
 APP_PREFIXES = ("KAFKA_", "DATABASE_", "INGEST_", "API_", "METRICS_", "AUTH_", "REPORT_")
+APP_PREFIXES += ("CONNECTORS_",)
 K8S_WORKLOADS = {
     "slawatch-ingest": "ingest",
     "slawatch-api": "api",
@@ -79,6 +94,9 @@ DEFAULTS_KEPT = {
     "METRICS_BREAKDOWN_MAX_VALUES": "a memory bound per agreement (docs/kpis.md), tuned in code",
     "AUTH_ENABLED": "API keys are required in every deployment",
     "AUTH_BOOTSTRAP_ADMIN_TOKEN": "a demo/first-setup secret; deployments create keys instead",
+    "CONNECTORS_CONFIG_CACHE_SECONDS": "how soon a connector change applies, tuned in code",
+    "CONNECTORS_RAW_RETENTION_DAYS": "how long replay can reach back (docs/connectors.md)",
+    "CONNECTORS_DEAD_LETTER_RETENTION_DAYS": "same as the raw payloads (docs/connectors.md)",
     "REPORT_SCHEDULE_INTERVAL_SECONDS": "how often the report job looks; months close hourly",
     "REPORT_SMTP_TIMEOUT_SECONDS": "a bound on one delivery, tuned in code",
     "REPORT_SMTP_STARTTLS": "set for a relay that offers STARTTLS",

@@ -28,8 +28,18 @@ from pydantic import (
 
 SCHEMA_VERSION = 1
 
+# Identifiers carry what real tools send: phone-style and e-mail-style ids, queue names with
+# spaces, CJK names, long ARNs. Any printable Unicode of 1..256 characters is accepted except
+# C0/C1 control characters and the line/paragraph separators (they forge log lines), with no
+# space at either end (two spellings of one id). A superset of the old ASCII pattern, so v1
+# producers keep working. Connectors namespace tool ids as `<namespace>:<tool id>` and never
+# put phone numbers or e-mail addresses here in clear (docs/connectors.md, "Identifiers").
+IDENTIFIER_MAX_LENGTH = 256
+_ID_EDGE = r"[^\x00-\x20\x7F-\x9F\u2028\u2029]"
+_ID_INNER = r"[^\x00-\x1F\x7F-\x9F\u2028\u2029]"
+IDENTIFIER_PATTERN = f"^{_ID_EDGE}({_ID_INNER}*{_ID_EDGE})?$"
 Identifier = Annotated[
-    str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@/-]*$")
+    str, Field(min_length=1, max_length=IDENTIFIER_MAX_LENGTH, pattern=IDENTIFIER_PATTERN)
 ]
 Seconds = Annotated[float, Field(ge=0, le=86_400 * 7, strict=True)]
 # RFC 3339 date-time with a mandatory offset and seconds; the same pattern as the schema.

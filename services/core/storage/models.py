@@ -22,6 +22,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Text,
     func,
@@ -390,3 +391,41 @@ class ReportDraftRow(Base):
     free_text: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     updated_by: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class ConnectorConfigRow(Base):
+    """A tool connector of an agreement (docs/connectors.md): what ingest needs to verify and
+    map its webhooks. `document` holds the non-secret settings (namespace, maps, agent roles,
+    options, lossy flags); the signing secret and the pseudonym key are sealed with
+    CONNECTORS_SECRETS_KEY (services/core/auth/secret_box.py) and never leave the services."""
+
+    __tablename__ = "connector_configs"
+    __table_args__ = (Index(None, "agreement_id"),)
+
+    connector_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    agreement_id: Mapped[str] = mapped_column(
+        Text, ForeignKey("agreements.agreement_id", ondelete="CASCADE"), nullable=False
+    )
+    tool: Mapped[str] = mapped_column(Text, nullable=False)
+    document: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    secret_sealed: Mapped[str] = mapped_column(Text, nullable=False)
+    pseudonym_key_sealed: Mapped[str] = mapped_column(Text, nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class ConnectorDeadLetterRow(Base):
+    """A payload a connector could not map (or whose events broke the contract): the raw body
+    and the reason, kept CONNECTORS_DEAD_LETTER_RETENTION_DAYS for an admin to read."""
+
+    __tablename__ = "connector_dead_letters"
+    __table_args__ = (Index(None, "connector_id", "received_at"), Index(None, "received_at"))
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    connector_id: Mapped[str] = mapped_column(
+        Text, ForeignKey("connector_configs.connector_id", ondelete="CASCADE"), nullable=False
+    )
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    payload: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)

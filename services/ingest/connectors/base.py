@@ -55,6 +55,29 @@ class ConnectorSettings:
     pseudonym_key: bytes = b""
 
 
+@dataclass(frozen=True)
+class ToolDefaults:
+    """What a tool's connector assumes unless the agreement's configuration says otherwise.
+
+    A connector may expose one as its `defaults` attribute (optional: a connector without it
+    has empty defaults). The configuration API shows the effective maps (these defaults with
+    the admin's entries over them) and the webhook path hands the merged maps to `map`.
+    """
+
+    status_map: Mapping[str, str] = field(default_factory=dict)
+    channel_map: Mapping[str, str] = field(default_factory=dict)
+    priority_map: Mapping[str, str] = field(default_factory=dict)
+    csat_map: Mapping[str, int] = field(default_factory=dict)
+    agent_roles: frozenset[str] = frozenset({"agent", "admin"})
+    lossy: frozenset[str] = frozenset()
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+def namespaced(settings: ConnectorSettings, tool_id: object) -> str:
+    """`<namespace>:<tool id>`: the v1 identifier of one of the tool's own ids."""
+    return f"{settings.namespace}:{tool_id}"
+
+
 _PHONE_NOISE = re.compile(r"[\s().-]")
 
 
@@ -95,3 +118,21 @@ class Connector(Protocol):
         never from the delivery, so a redelivered or backfilled payload maps to the same ids.
         """
         ...
+
+
+def verify_request(
+    connector: Connector,
+    headers: Mapping[str, str],
+    body: bytes,
+    secret: bytes,
+    now: datetime,
+    settings: ConnectorSettings,
+) -> None:
+    """Check a request's signature: with the connector's optional `verify_configured(headers,
+    body, secret, now, settings)` when it has one (a scheme that depends on the agreement's
+    configuration, as the generic connector's does), else with `verify`."""
+    configured = getattr(connector, "verify_configured", None)
+    if callable(configured):
+        configured(headers, body, secret, now, settings)
+    else:
+        connector.verify(headers, body, secret, now)

@@ -1,0 +1,66 @@
+"""What the API asks of the connector library: known tools, their defaults, option checks.
+
+The one place the API imports from `services/ingest/connectors`: that package is a pure
+library (mappings and signature checks, no I/O, no ingest app code), so the configuration
+API can refuse a tool that does not exist or options its connector would not understand,
+and show the tool's defaults, instead of failing later on the first webhook.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from services.core.contract.connector_config import CONNECTOR_ID_PATTERN, ConnectorDocument
+from services.core.http.problems import ProblemError
+from services.ingest.connectors.registry import (
+    UnknownTool,
+    check_options,
+    defaults_of,
+    known_tools,
+)
+
+
+def _invalid(detail: str) -> ProblemError:
+    return ProblemError(422, "Invalid connector", detail, "invalid-connector")
+
+
+def check_connector_id(connector_id: str) -> None:
+    if not re.fullmatch(CONNECTOR_ID_PATTERN, connector_id):
+        raise _invalid(f"connector id must match {CONNECTOR_ID_PATTERN}")
+
+
+def check(tool: str, options: dict[str, Any]) -> None:
+    """422 unless `tool` has a connector and that connector accepts `options`."""
+    if tool not in known_tools():
+        raise _invalid(f"no connector for tool {tool!r}; known: {', '.join(known_tools())}")
+    try:
+        check_options(tool, options)
+    except (ValueError, UnknownTool) as exc:
+        raise _invalid(f"options: {exc}") from None
+
+
+def effective(tool: str, document: ConnectorDocument) -> dict[str, Any]:
+    """The maps, roles, options and lossy flags `map` will see: defaults, overrides over them."""
+    try:
+        defaults = defaults_of(tool)
+    except UnknownTool:
+        defaults = None
+
+    def merged(default: Any, own: dict[str, Any]) -> dict[str, Any]:
+        return {**(dict(default) if defaults is not None else {}), **own}
+
+    doc = document.model_dump(mode="json")
+    roles = doc["agent_roles"]
+    if roles is None:
+        roles = sorted(defaults.agent_roles) if defaults is not None else []
+    lossy = set(doc["lossy"]) | (set(defaults.lossy) if defaults is not None else set())
+    return {
+        "status_map": merged(defaults and defaults.status_map, doc["status_map"]),
+        "channel_map": merged(defaults and defaults.channel_map, doc["channel_map"]),
+        "priority_map": merged(defaults and defaults.priority_map, doc["priority_map"]),
+        "csat_map": merged(defaults and defaults.csat_map, doc["csat_map"]),
+        "agent_roles": roles,
+        "options": merged(defaults and defaults.options, doc["options"]),
+        "lossy": sorted(lossy),
+    }
