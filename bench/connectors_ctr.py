@@ -28,7 +28,8 @@ from services.core.contract.events import EventBase
 from services.core.messaging.admin import ensure_topics, event_topics
 from services.ingest.connectors.base import ConnectorSettings
 from services.ingest.connectors.connect.bridge import ContactRecordBridge
-from services.ingest.connectors.connect.bridge_mapping import Refused, map_message
+from services.ingest.connectors.connect.bridge_mapping import map_message
+from services.ingest.connectors.stored import Refused
 from services.ingest.publisher import KafkaEventPublisher
 from tests.connect_records import abandoned, answered
 
@@ -49,7 +50,7 @@ def records(count: int) -> list[bytes]:
 
 
 class _NoDeadLetters:
-    async def put(self, agreement_id: str, tool: str, refused: list[Refused]) -> None:
+    async def put(self, refused: list[Refused]) -> None:
         raise AssertionError(f"the bench's records all map: {refused[:1]}")
 
 

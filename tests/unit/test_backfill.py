@@ -14,9 +14,9 @@ from services.core.contract.events import EventBase
 from services.ingest.backfill.checkpoint import Checkpoint, CheckpointMismatch, load, save
 from services.ingest.backfill.formats import export_format
 from services.ingest.backfill.readers import ExportUnreadable, JsonLinesReader, PagesReader
-from services.ingest.backfill.rejects import FileDeadLetters
 from services.ingest.backfill.runner import backfill
 from services.ingest.connectors.base import ConnectorSettings
+from services.ingest.connectors.stored import Refused
 from services.ingest.publisher import PublishError
 from tests.connect_records import abandoned, answered
 from tests.helpdesk_payloads import zd_call, zd_calls_page
@@ -40,6 +40,14 @@ def _records(n: int) -> list[dict[str, Any]]:
 def _write_jsonl(path: Path, records: Sequence[Any]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
     return path
+
+
+class _DeadLetters:
+    def __init__(self) -> None:
+        self.refused: list[Refused] = []
+
+    async def put(self, refused: list[Refused]) -> None:
+        self.refused += refused
 
 
 class _Publisher:
@@ -94,7 +102,7 @@ def test_a_checkpoint_of_another_agreement_is_refused(tmp_path: Path) -> None:
 async def test_run_twice_publishes_once(tmp_path: Path) -> None:
     export = _write_jsonl(tmp_path / "ctr.jsonl", _records(30))
     cp_path = tmp_path / "cp.json"
-    sink = FileDeadLetters(tmp_path / "dead.jsonl")
+    sink = _DeadLetters()
     first = _Publisher()
     cp = load(cp_path, "acme-cn", "connect", "ctr-jsonl")
     report = await backfill([export], FMT, SETTINGS, first, sink, cp, cp_path, batch_events=7)
@@ -110,7 +118,7 @@ async def test_run_twice_publishes_once(tmp_path: Path) -> None:
 async def test_an_interrupted_run_resumes_after_the_last_acknowledged_batch(tmp_path: Path) -> None:
     export = _write_jsonl(tmp_path / "ctr.jsonl", _records(30))
     cp_path = tmp_path / "cp.json"
-    sink = FileDeadLetters(tmp_path / "dead.jsonl")
+    sink = _DeadLetters()
     broken = _Publisher(fail_on=4)
     cp = load(cp_path, "acme-cn", "connect", "ctr-jsonl")
     with pytest.raises(PublishError):
@@ -126,7 +134,7 @@ async def test_an_interrupted_run_resumes_after_the_last_acknowledged_batch(tmp_
     assert len(acknowledged | again) == 80
 
 
-async def test_unmappable_records_go_to_the_dead_letters_file_and_the_rest_is_published(
+async def test_unmappable_records_go_to_the_dead_letters_and_the_rest_is_published(
     tmp_path: Path,
 ) -> None:
     records: list[Any] = [
@@ -135,15 +143,17 @@ async def test_unmappable_records_go_to_the_dead_letters_file_and_the_rest_is_pu
         answered("c-9", "+86138", T0, hold=None),
     ]
     export = _write_jsonl(tmp_path / "ctr.jsonl", records)
-    sink = FileDeadLetters(tmp_path / "dead.jsonl")
+    sink = _DeadLetters()
     publisher = _Publisher()
     cp = Checkpoint("acme-cn", "connect", "ctr-jsonl")
     report = await backfill([export], FMT, SETTINGS, publisher, sink, cp, None)
     assert report.refused == 2
     assert report.events == len(publisher.published) == 8
-    dead = [json.loads(line) for line in sink.path.read_text().splitlines()]
-    assert [d["reason"].split()[0] for d in dead] == ["ContactId", "Agent.CustomerHoldDuration"]
-    assert json.loads(dead[0]["raw"]) == {"Channel": "VOICE"}
+    assert [r.reason.split()[0] for r in sink.refused] == [
+        "ContactId",
+        "Agent.CustomerHoldDuration",
+    ]
+    assert json.loads(sink.refused[0].raw) == {"Channel": "VOICE"}
 
 
 async def test_zendesk_calls_pages_go_through_the_zendesk_mapping_and_resume_by_page(
@@ -165,7 +175,7 @@ async def test_zendesk_calls_pages_go_through_the_zendesk_mapping_and_resume_by_
     cp = load(cp_path, "acme-cn", "zendesk", "calls")
     cp.advance(export, 1)  # as if the first page had been published before an interrupt
     publisher = _Publisher()
-    sink = FileDeadLetters(tmp_path / "dead.jsonl")
+    sink = _DeadLetters()
     report = await backfill([export], fmt, zendesk, publisher, sink, cp, cp_path)
     assert report.records == 1
     assert [e.event_id for e in publisher.published] == [

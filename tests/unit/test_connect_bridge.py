@@ -14,7 +14,8 @@ from aiokafka import AIOKafkaConsumer
 from services.core.contract.events import EventBase
 from services.ingest.connectors.base import ConnectorSettings
 from services.ingest.connectors.connect.bridge import ContactRecordBridge
-from services.ingest.connectors.connect.bridge_mapping import Refused, map_message
+from services.ingest.connectors.connect.bridge_mapping import map_message
+from services.ingest.connectors.stored import Refused
 from services.ingest.publisher import PublishError
 from tests.connect_records import abandoned, answered
 
@@ -96,8 +97,8 @@ class _DeadLetters:
     def __init__(self, log: list[str]) -> None:
         self._log = log
 
-    async def put(self, agreement_id: str, tool: str, refused: list[Refused]) -> None:
-        self._log.append(f"dead {agreement_id} {tool} {len(refused)}")
+    async def put(self, refused: list[Refused]) -> None:
+        self._log.append(f"dead {len(refused)}")
 
 
 async def _settings() -> ConnectorSettings:
@@ -117,7 +118,7 @@ async def test_offsets_are_committed_after_events_and_dead_letters_are_stored() 
     log: list[str] = []
     bridge = _bridge([_bytes(abandoned("c-4", "+8613800138000", T0)), b"junk"], log)
     assert await bridge.run_once(timeout_ms=10) == (2, 1)
-    assert log == ["publish 2", "dead acme-cn connect 1", "commit"]
+    assert log == ["publish 2", "dead 1", "commit"]
     assert await bridge.run_once(timeout_ms=10) == (0, 0)
 
 

@@ -3,7 +3,8 @@
 Publishing waits for the broker's acknowledgement (acks=all) before the checkpoint moves past
 the units published, so an interrupt at any point re-reads at most the unacknowledged batch;
 the events it publishes again carry the same ids, which the engine drops. A record that
-cannot be mapped goes to the dead letters with the reason and the backfill goes on.
+cannot be mapped goes to the connector's dead letters with the reason (the API shows them)
+and the backfill goes on.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from services.core.contract.events import EventBase, InvalidEvent, parse_event
 from services.ingest.backfill.checkpoint import Checkpoint, save
 from services.ingest.backfill.formats import ExportFormat
 from services.ingest.connectors.base import ConnectorSettings, MappingRefused
-from services.ingest.connectors.connect.bridge import DeadLetterSink
-from services.ingest.connectors.connect.bridge_mapping import Refused
+from services.ingest.connectors.stored import DeadLetterSink, Refused
 from services.ingest.publisher import EventPublisher
 
 Progress = Callable[[Path, int, int], None]
@@ -101,7 +101,7 @@ async def _flush(
     if pending.events:
         await publisher.publish(pending.events)
     if pending.refused:
-        await dead_letters.put(settings.agreement_id, settings.tool, pending.refused)
+        await dead_letters.put(pending.refused)
     report.events += len(pending.events)
     report.refused += len(pending.refused)
     pending.events, pending.refused = [], []

@@ -7,4 +7,7 @@ Kafka topic a Kinesis-to-Kafka bridge writes. docs/connectors.md, "Amazon Connec
 
 from services.ingest.connectors.connect.connector import ConnectConnector
 
-__all__ = ["ConnectConnector"]
+# What the connector registry discovers (services/ingest/connectors/registry.py).
+CONNECTOR = ConnectConnector()
+
+__all__ = ["CONNECTOR", "ConnectConnector"]

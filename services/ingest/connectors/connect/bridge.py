@@ -4,7 +4,8 @@ Connect streams contact records to Kinesis; a Kinesis-to-Kafka bridge (e.g. a Ka
 Kinesis source) copies them to a Kafka topic. This consumer reads that topic, maps each
 record, publishes the events to the family topics (acks=all) and dead-letters what it cannot
 map, and only then commits the batch's offsets: a crash re-reads the batch, which the
-deterministic event ids make harmless. One bridge serves one agreement.
+deterministic event ids make harmless. One bridge serves one connector (one agreement),
+mapping with the configuration the API stores for it, re-read every few seconds.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Protocol
 
 from aiokafka import AIOKafkaConsumer
 from pydantic import Field
@@ -20,8 +20,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.core.contract.events import EventBase
 from services.ingest.connectors.base import ConnectorSettings
-from services.ingest.connectors.connect.bridge_mapping import Refused, map_message
-from services.ingest.connectors.connect.connector import TOOL
+from services.ingest.connectors.connect.bridge_mapping import map_message
+from services.ingest.connectors.stored import DeadLetterSink, Refused
 from services.ingest.publisher import EventPublisher
 
 log = logging.getLogger(__name__)
@@ -32,20 +32,11 @@ class BridgeSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="CONNECT_BRIDGE_", extra="ignore")
 
-    agreement_id: str
+    # The Amazon Connect connector (configured through the API) whose records these are.
+    connector_id: str
     topic: str = "connect.contact-records"
     group_id: str = "slawatch-connect-bridge"
     max_batch_records: int = Field(default=500, ge=1)
-    # How often the agreement's connector settings are read again: a change applies within
-    # this delay, without a restart.
-    settings_refresh_seconds: float = Field(default=30.0, gt=0)
-
-
-class DeadLetterSink(Protocol):
-    """Where records that could not be mapped are kept, with the raw record and reason."""
-
-    async def put(self, agreement_id: str, tool: str, refused: list[Refused]) -> None:
-        """Store the refused records durably; return once stored."""
 
 
 SettingsSource = Callable[[], Awaitable[ConnectorSettings]]
@@ -86,7 +77,7 @@ class ContactRecordBridge:
         if events:
             await self._publisher.publish(events)
         if refused:
-            await self._dead_letters.put(settings.agreement_id, TOOL, refused)
+            await self._dead_letters.put(refused)
         # Offsets only after every event and dead letter is stored: at least once, never lost.
         await self._consumer.commit()
         return len(events), len(refused)

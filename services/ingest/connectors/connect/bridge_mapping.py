@@ -17,14 +17,7 @@ from services.ingest.connectors.base import ConnectorSettings, MappingRefused
 from services.ingest.connectors.connect.connector import ConnectConnector
 from services.ingest.connectors.connect.mapping import map_record
 from services.ingest.connectors.connect.record import read_record
-
-
-@dataclass(frozen=True)
-class Refused:
-    """A record that became no events: its raw bytes (as received) and why."""
-
-    raw: bytes
-    reason: str
+from services.ingest.connectors.stored import Refused
 
 
 @dataclass

@@ -14,8 +14,19 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from services.ingest.connectors.base import ConnectorSettings, MappingRefused, SignatureRefused
-from services.ingest.connectors.connect.mapping import check_options, map_record
+from services.ingest.connectors.base import (
+    ConnectorSettings,
+    MappingRefused,
+    SignatureRefused,
+    ToolDefaults,
+)
+from services.ingest.connectors.connect.mapping import (
+    DEFAULT_INITIATION_METHODS,
+    DEFAULT_RESOLVED_ATTRIBUTE,
+    DEFAULT_RESOLVED_VALUES,
+    check_options,
+    map_record,
+)
 from services.ingest.connectors.connect.record import read_record
 
 TOOL = "connect"
@@ -26,6 +37,16 @@ class ConnectConnector:
     """Pure `Connector` for Amazon Connect contact records (services/ingest/connectors/base.py)."""
 
     tool = TOOL
+    # Shown (and overridable) in the configuration API; the mapping falls back to the same.
+    defaults = ToolDefaults(
+        options={
+            "resolved_attribute": DEFAULT_RESOLVED_ATTRIBUTE,
+            "resolved_values": list(DEFAULT_RESOLVED_VALUES),
+            "initiation_methods": list(DEFAULT_INITIATION_METHODS),
+            "queue_id": "name",
+            "agent_id": "username",
+        }
+    )
 
     def verify(self, headers: Mapping[str, str], body: bytes, secret: bytes, now: datetime) -> None:
         """Accept a request that carries the connector's secret; refuse anything else.
