@@ -1,4 +1,5 @@
-"""`make bench`: one metrics worker against a bare aiokafka consumer, on the same topics.
+"""`make bench`: one metrics worker against a bare aiokafka consumer, on the same topics;
+then a month's report, and connector ingest next to plain v1 ingest (bench/connectors.py).
 
 Everything runs in one process tree on this machine, so the ratio worker / bare consumer
 is what to compare across machines; absolute rates depend on the cores. Writes
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench import connectors as connectors_bench
 from bench import connectors_ctr, load
 from bench import report as report_bench
 from bench.worker import BenchWorker, Timing, bucket_rows, time_to_process
@@ -138,6 +140,9 @@ async def main() -> dict[str, Any]:
     # Amazon Connect contact records through the bridge, next to plain v1 publishing.
     result["connectors_ctr"] = await connectors_ctr.measure(bootstrap, prefix)
     say(f"connect contact records: {result['connectors_ctr']}")
+    # Tool webhooks through a connector (generic, Zammad mapping) next to plain v1 posts.
+    result["connector_ingest"] = await connectors_bench.measure(bootstrap, f"{prefix}c")
+    say(f"connector ingest: {result['connector_ingest']}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     return result

@@ -24,6 +24,7 @@ USED_BY: dict[type[BaseSettings], str] = {
     settings.ApiSettings: "API",
     settings.SecuritySettings: "ingest, API",
     settings.ReportSettings: "API",
+    settings.ConnectorsSettings: "ingest, API",
 }
 
 

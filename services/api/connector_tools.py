@@ -40,6 +40,16 @@ def check(tool: str, options: dict[str, Any]) -> None:
         raise _invalid(f"options: {exc}") from None
 
 
+def stored_document(tool: str, document: ConnectorDocument) -> ConnectorDocument:
+    """What is stored: the agreement's entries, with the tool's lossy flags made explicit so
+    the monthly report (which reads only PostgreSQL) states them too."""
+    try:
+        own = set(defaults_of(tool).lossy)
+    except UnknownTool:
+        own = set()
+    return document.model_copy(update={"lossy": sorted(own | set(document.lossy))})
+
+
 def effective(tool: str, document: ConnectorDocument) -> dict[str, Any]:
     """The maps, roles, options and lossy flags `map` will see: defaults, overrides over them."""
     try:

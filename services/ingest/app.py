@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -33,7 +33,7 @@ from services.core.settings import (
     KafkaSettings,
     SecuritySettings,
 )
-from services.core.storage.connectors_repo import add_dead_letter
+from services.core.storage.connectors_repo import add_dead_letter, prune_dead_letters
 from services.core.storage.event_counts import CountKey, add_counts
 from services.core.storage.session import make_engine, make_sessionmaker
 from services.ingest.agreements import AgreementLookup, KnownAgreements, stored_agreements
@@ -128,7 +128,10 @@ def create_app(
                 connector_settings.config_cache_seconds,
             ),
             raw,
-            record_dead_letter or _stored_dead_letters(_needed(sessions)),
+            record_dead_letter
+            or _stored_dead_letters(
+                _needed(sessions), connector_settings.dead_letter_retention_days
+            ),
             instruments,
         )
         # Readiness covers PostgreSQL whenever keys or agreements are read from it.
@@ -172,10 +175,15 @@ def _stored_counts(sessions: async_sessionmaker[AsyncSession]) -> CountRecorder:
     return record
 
 
-def _stored_dead_letters(sessions: async_sessionmaker[AsyncSession]) -> DeadLetterRecorder:
+def _stored_dead_letters(
+    sessions: async_sessionmaker[AsyncSession], retention_days: float
+) -> DeadLetterRecorder:
     async def record(connector_id: str, received_at: datetime, reason: str, body: bytes) -> None:
         async with sessions() as session, session.begin():
             await add_dead_letter(session, connector_id, received_at, reason, body)
+            # Dead letters hold raw payloads (personal data in clear): keep them no longer
+            # than the raw topic does. Pruned as new ones arrive; the index makes it cheap.
+            await prune_dead_letters(session, received_at - timedelta(days=retention_days))
 
     return record
 

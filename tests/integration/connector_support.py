@@ -43,6 +43,7 @@ class ConnectorStack:
     kafka: KafkaSettings
     agreements_file: Path
     connector: str  # an id of this test's own: connector ids are unique across agreements
+    database: DatabaseSettings
 
 
 @asynccontextmanager
@@ -72,7 +73,10 @@ async def connector_stack(
             transport=httpx.ASGITransport(app=api), base_url="http://a", headers=ADMIN_HEADERS
         ) as a,
     ):
-        yield ConnectorStack(i, a, mapping["globex-hotline"], kafka, agreements, f"{prefix}-zammad")
+        connector = f"{prefix}-zammad"
+        yield ConnectorStack(
+            i, a, mapping["globex-hotline"], kafka, agreements, connector, database
+        )
 
 
 async def put_zammad(

@@ -120,7 +120,9 @@ async def put_connector(
                 connector_id=connector_id,
                 agreement_id=agreement_id,
                 tool=body.tool,
-                document=body.document(connector_id).model_dump(mode="json"),
+                document=tools.stored_document(body.tool, body.document(connector_id)).model_dump(
+                    mode="json"
+                ),
                 secret_sealed=box.seal(secret) if secret is not None else None,
                 pseudonym_key_sealed=box.seal(secrets.token_bytes(32)),
                 now=datetime.now(UTC),

@@ -195,6 +195,7 @@ def build_report(inputs: ReportInputs) -> Report:
         *(findings.worst_slice(b, goals[b.target_id], value_kind(b.kpi)) for b in sliced),
         findings.fcr_provisional(this),
         *quality.quality_findings(data_quality),
+        *quality.lossy_findings(inputs.lossy_mappings),
     ]
     _, end = bounds_utc(inputs.period, agreement.zone)
     last_day = (end.astimezone(agreement.zone) - timedelta(days=1)).date()

@@ -30,6 +30,8 @@ DAY_WINDOW = "24h"
 CountsReader = Callable[[str, float, float], Awaitable[Mapping[str, int]]]
 # (agreement id, since, until) -> the worst breaches: `functools.partial(top_breaches, session)`.
 BreachReader = Callable[[str, float, float], Awaitable[Sequence[BreachRow]]]
+# agreement id -> (connector id, tool, lossy flag): `functools.partial(lossy_mappings, session)`.
+LossyReader = Callable[[str], Awaitable[Sequence[tuple[str, str, str]]]]
 
 
 @dataclass
@@ -101,6 +103,7 @@ async def fetch_inputs(
     state: ReportState = "preliminary",
     counts: CountsReader | None = None,
     breaches: BreachReader | None = None,
+    lossy: LossyReader | None = None,
 ) -> ReportInputs:
     """Everything `build_report` needs for `agreement` and `period`, read at the stream time;
     the data-quality counts only when `counts` is given, the breached tickets only when
@@ -130,6 +133,7 @@ async def fetch_inputs(
         state=state,
         event_counts=None if counts is None else await _month_counts(counts, agreement, period),
         breaches=None if breaches is None else await _month_breaches(breaches, agreement, period),
+        lossy_mappings=None if lossy is None else await lossy(agreement.agreement_id),
     )
 
 

@@ -39,3 +39,5 @@ class ReportInputs:
     state: ReportState = "preliminary"
     # The month's worst breached tickets, as `top_breaches` reads them (None: not read).
     breaches: Sequence[BreachRow] | None = None
+    # (connector id, tool, lossy flag) of the agreement's connectors (None: not read).
+    lossy_mappings: Sequence[tuple[str, str, str]] | None = None

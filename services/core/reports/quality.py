@@ -7,7 +7,7 @@ shares and turns them into findings, whose sentences live in the message catalog
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from services.core.reports.model import DataQuality, Finding
 from services.core.storage.models import EVENT_OUTCOMES
@@ -60,4 +60,21 @@ def quality_findings(quality: DataQuality | None) -> list[Finding]:
                     values={"count": count, "share": count / total},
                 )
             )
+    return found
+
+
+# Lossy connector mappings the report has its own sentence for; others read "lossy_other".
+KNOWN_LOSSY = ("csat_good_bad", "no_hold_time", "no_urgent_priority")
+
+
+def lossy_findings(lossy: Sequence[tuple[str, str, str]] | None) -> list[Finding]:
+    """One finding per (connector, lossy flag): what a connector's mapping cannot carry over
+    from its tool (docs/connectors.md, "Lossy mappings"), so a reader knows which figures
+    are coarser. Low severity: they qualify the figures, they are no problem of the month."""
+    found = []
+    for connector_id, tool, flag in lossy or ():
+        code = f"lossy_{flag}" if flag in KNOWN_LOSSY else "lossy_other"
+        values: dict[str, int | float | str | None] = {"tool": tool, "connector": connector_id}
+        values["flag"] = flag
+        found.append(Finding(code=code, severity="low", values=values))
     return found

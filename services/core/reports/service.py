@@ -19,6 +19,7 @@ from services.core.reports.build import build_report
 from services.core.reports.fetch import fetch_inputs
 from services.core.reports.model import Report, ReportState
 from services.core.reports.store import StoredReport
+from services.core.storage.connectors_repo import lossy_mappings
 from services.core.storage.event_counts import read_counts
 from services.core.storage.kpi_reader import KpiReader
 from services.core.storage.ticket_breaches import top_breaches
@@ -46,6 +47,7 @@ async def preview(
         state=state,
         counts=partial(read_counts, session),
         breaches=partial(top_breaches, session),
+        lossy=partial(lossy_mappings, session),
     )
     return build_report(inputs)
 

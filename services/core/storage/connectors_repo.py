@@ -148,3 +148,12 @@ async def prune_dead_letters(session: AsyncSession, before: datetime) -> int:
         delete(ConnectorDeadLetterRow).where(ConnectorDeadLetterRow.received_at < before)
     )
     return int(getattr(result, "rowcount", 0))
+
+
+async def lossy_mappings(session: AsyncSession, agreement_id: str) -> list[tuple[str, str, str]]:
+    """(connector id, tool, lossy flag) of every connector of the agreement, for the report."""
+    return [
+        (stored.connector_id, stored.tool, str(flag))
+        for stored in await connectors_of(session, agreement_id)
+        for flag in sorted(stored.document.get("lossy") or [])
+    ]

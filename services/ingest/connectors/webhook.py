@@ -32,7 +32,7 @@ from services.ingest.connectors.base import SignatureRefused, verify_request
 from services.ingest.connectors.configs import ActiveConnector, ConnectorConfigs
 from services.ingest.connectors.derive import derive
 from services.ingest.connectors.instruments import ConnectorInstruments, PayloadOutcome
-from services.ingest.connectors.raw import RawPayloadError, RawPayloads
+from services.ingest.connectors.raw import RawPayloads
 from services.ingest.connectors.registry import UnknownTool, connector_for
 from services.ingest.inputs import screen_events
 from services.ingest.publisher import EventPublisher, PublishError
@@ -114,16 +114,19 @@ def build_connector_router(settings: IngestSettings, publisher: EventPublisher) 
         except SignatureRefused as exc:
             runtime.instruments.count(active.tool, PayloadOutcome.REFUSED_SIGNATURE)
             raise ProblemError(401, "Unauthorized", exc.reason, "bad-signature") from None
+        # The raw body is sent first and mapped while the broker acknowledges it; the answer
+        # waits for both, so a 202 still means the raw payload is kept (one round trip, not two).
+        keeping = asyncio.ensure_future(
+            runtime.raw.keep(connector_id, active.agreement_id, active.tool, body, received_at)
+        )
         try:
-            await runtime.raw.keep(
-                connector_id, active.agreement_id, active.tool, body, received_at
-            )
-        except RawPayloadError as exc:
-            log.warning("keeping a raw payload of %r failed: %r", connector_id, exc)
-            raise _unavailable(
-                "the payload could not be stored; retry", "broker-unavailable"
-            ) from exc
-        result = await _ingest(request, publisher, window, active, body, received_at, settings)
+            result = await _ingest(request, publisher, window, active, body, received_at, settings)
+        finally:
+            kept = (await asyncio.gather(keeping, return_exceptions=True))[0]
+        if isinstance(kept, BaseException):
+            log.warning("keeping a raw payload of %r failed: %r", connector_id, kept)
+            detail = "the payload could not be stored; retry"
+            raise _unavailable(detail, "broker-unavailable") from kept
         if result.dead_letter is not None:
             await _dead_letter(runtime, connector_id, received_at, result.dead_letter, body)
             runtime.instruments.count(active.tool, PayloadOutcome.DEAD_LETTER)

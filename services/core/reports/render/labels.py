@@ -114,10 +114,32 @@ FINDINGS = {
         "Invalid events: {count} ({share}). They broke the event contract or their time was "
         "out of range, and are missing from the figures."
     ),
+    "lossy_csat_good_bad": N_(
+        "Satisfaction from {tool} (connector {connector}) is rated only good or bad; the "
+        "connector's CSAT map puts it on the 1-5 scale, so CSAT figures are coarser than the "
+        "tool's own."
+    ),
+    "lossy_no_hold_time": N_(
+        "{tool} (connector {connector}) reports no hold time; calls from it count zero "
+        "seconds on hold, so handling-time figures may understate holds."
+    ),
+    "lossy_no_urgent_priority": N_(
+        "{tool} (connector {connector}) has no urgent priority; none of its tickets is "
+        "measured against the urgent targets."
+    ),
+    "lossy_other": N_("The mapping of {tool} (connector {connector}) loses information: {flag}."),
     "events_unknown": N_(
         "Events of an agreement the worker did not know yet: {count} ({share}). They are "
         "missing from the figures."
     ),
+}
+
+# Connector tools named in the lossy-mapping findings; brand names stay as they are.
+TOOLS = {
+    "zendesk": "Zendesk",
+    "chatwoot": "Chatwoot",
+    "connect": "Amazon Connect",
+    "generic": N_("Generic webhook"),
 }
 
 # The clock a breached ticket went over (model `BreachedTicket.kpi`).

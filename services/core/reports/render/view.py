@@ -65,6 +65,9 @@ class View:
             dimension = str(values["dimension"])
             values["slice"] = self.slice_key(dimension, str(values["slice"]))
             values["dimension"] = self._(labels.DIMENSIONS[dimension])
+        if "tool" in values:
+            tool = str(values["tool"])
+            values["tool"] = self._(labels.TOOLS[tool]) if tool in labels.TOOLS else tool
         if finding.kpi is not None:
             values["kpi"] = self.kpi(finding.kpi)
         return self._(labels.FINDINGS[finding.code]).format(**values)
