@@ -21,12 +21,12 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from services.core.contract.connector_config import ConnectorConfigIn
+from services.core.connectors.config import ConnectorConfigIn
+from services.core.connectors.registry import effective_settings
 from services.core.settings import IngestSettings, KafkaSettings, SecuritySettings
 from services.ingest.agreements import KnownAgreement
 from services.ingest.app import create_app
 from services.ingest.connectors.configs import ActiveConnector
-from services.ingest.connectors.registry import effective_settings
 from tests.zammad_payloads import zammad_config, zammad_payload, zammad_signature
 
 PAYLOADS = int(os.environ.get("BENCH_CONNECTOR_PAYLOADS", "3000"))

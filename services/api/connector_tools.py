@@ -1,9 +1,8 @@
 """What the API asks of the connector library: known tools, their defaults, option checks.
 
-The one place the API imports from `services/ingest/connectors`: that package is a pure
-library (mappings and signature checks, no I/O, no ingest app code), so the configuration
-API can refuse a tool that does not exist or options its connector would not understand,
-and show the tool's defaults, instead of failing later on the first webhook.
+From the shared connector library (services/core/connectors/), so the configuration API can
+refuse a tool that does not exist or options its connector would not understand, and show
+the tool's defaults, instead of failing later on the first webhook.
 """
 
 from __future__ import annotations
@@ -11,14 +10,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from services.core.contract.connector_config import CONNECTOR_ID_PATTERN, ConnectorDocument
-from services.core.http.problems import ProblemError
-from services.ingest.connectors.registry import (
+from services.core.connectors.config import CONNECTOR_ID_PATTERN, ConnectorDocument
+from services.core.connectors.registry import (
+    BUILTIN_TOOLS,
     UnknownTool,
     check_options,
     defaults_of,
     known_tools,
 )
+from services.core.http.problems import ProblemError
 
 
 def _invalid(detail: str) -> ProblemError:
@@ -32,8 +32,11 @@ def check_connector_id(connector_id: str) -> None:
 
 def check(tool: str, options: dict[str, Any]) -> None:
     """422 unless `tool` has a connector and that connector accepts `options`."""
+    known = sorted({*known_tools(), *BUILTIN_TOOLS})
+    if tool not in known:
+        raise _invalid(f"no connector for tool {tool!r}; known: {', '.join(known)}")
     if tool not in known_tools():
-        raise _invalid(f"no connector for tool {tool!r}; known: {', '.join(known_tools())}")
+        return  # a built-in tool whose package this process does not hold: ingest checks
     try:
         check_options(tool, options)
     except (ValueError, UnknownTool) as exc:

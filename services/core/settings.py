@@ -74,7 +74,8 @@ class ConnectorsSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CONNECTORS_", extra="ignore")
 
     # Fernet key(s) sealing connector secrets and pseudonym keys in PostgreSQL, comma-separated
-    # (the first encrypts, all decrypt); make one with `python -m services.core.auth.secret_box`.
+    # (the first encrypts, all decrypt); make one with
+    # `python -m services.core.connectors.secret_box`.
     secrets_key: SecretStr | None = None
     # How long ingest keeps a connector's configuration before reading it again: a change
     # through the API applies within this time, with no restart.

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.core.auth.authenticator import Authenticator, KeyLookup
 from services.core.auth.key_store import key_lookup
-from services.core.auth.secret_box import SecretBox
+from services.core.connectors.secret_box import SecretBox
 from services.core.http.body_deadline import BodyDeadlineMiddleware
 from services.core.http.probes import database_probe
 from services.core.http.problems import Problem, install_problem_handlers, problem_media_type
@@ -38,6 +38,7 @@ from services.core.storage.event_counts import CountKey, add_counts
 from services.core.storage.session import make_engine, make_sessionmaker
 from services.ingest.agreements import AgreementLookup, KnownAgreements, stored_agreements
 from services.ingest.connectors.configs import ConnectorConfigs, ConnectorLookup, stored_connectors
+from services.ingest.connectors.discovery import register_ingest_connectors
 from services.ingest.connectors.instruments import ConnectorInstruments
 from services.ingest.connectors.raw import KafkaRawPayloads, RawPayloads
 from services.ingest.connectors.webhook import (
@@ -71,6 +72,7 @@ def create_app(
     `lookup_agreements` the agreements and `record_counts` the data-quality counts in PostgreSQL
     (`database`), all for tests; likewise the connectors' raw-payload store, configurations
     and dead letters (docs/connectors.md)."""
+    register_ingest_connectors()  # tool packages under services/ingest/connectors/
     owns_kafka = publisher is None
     sink: EventPublisher = publisher or KafkaEventPublisher(
         kafka.bootstrap_servers, kafka.topic_prefix

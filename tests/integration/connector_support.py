@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaConsumer
 from pydantic import SecretStr
 
 from services.api.main import create_app as create_api
-from services.core.auth.secret_box import new_key
+from services.core.connectors.secret_box import new_key
 from services.core.settings import (
     ApiSettings,
     ConnectorsSettings,

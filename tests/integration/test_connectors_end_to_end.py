@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.auth import ADMIN_HEADERS
 from tests.integration.connector_support import (
     ConnectorStack,
     connector_stack,
@@ -145,3 +146,51 @@ async def test_zammad_webhooks_become_exact_figures(
     assert day["frt_mean_seconds"] == {"value": pytest.approx(1200.0), "n": 2}
     assert day["frt_attainment"] == {"value": pytest.approx(1.0), "n": 2}
     assert day["tickets_created"] == {"value": 2.0, "n": 2}
+
+
+async def test_tool_identifiers_pass_kafka_postgresql_and_the_api(
+    running: tuple[ConnectorStack, WorkerProcess],
+) -> None:
+    """Ids the old contract refused (a long ARN, spaces, CJK, `+`, a pseudonym) are keys on
+    Kafka, slice values in PostgreSQL and slices in the KPI API."""
+    stack, worker = running
+    arn = "arn:aws:connect:eu-west-1:123456789012:instance/" + "0f1e2d3c-" * 20 + "contact/42"
+    queue, agent = "售后 热线 / After-sales", "张伟 (Zhang Wei)+night@example"
+    common = {"agreement_id": stack.agreement, "call_id": arn, "customer_id": "pii:phone:3f2a"}
+    events = [
+        {
+            "event_id": f"{arn}:offered",
+            "type": "call.offered",
+            "queue": queue,
+            "occurred_at": "2026-10-14T11:00:00Z",
+            **common,
+        },
+        {
+            "event_id": f"{arn}:answered",
+            "type": "call.answered",
+            "agent_id": agent,
+            "occurred_at": "2026-10-14T11:00:05Z",
+            **common,
+        },
+    ]
+    assert len(arn) > 128
+    posted = await stack.ingest.post("/v1/events", json=events, headers=ADMIN_HEADERS)
+    assert posted.status_code == 202, posted.text
+
+    async def queue_slice() -> dict[str, Any] | None:
+        got = await stack.api.get(
+            f"/v1/agreements/{stack.agreement}/kpis", params={"window": "24h", "by": "queue"}
+        )
+        window = got.json().get("windows", {}).get("24h", {})
+        slices = {s["slice"]: s["figures"] for s in window.get("slices", [])}
+        return slices.get(queue)
+
+    try:
+        figures = await eventually(queue_slice, seconds=90, what="the queue's slice")
+    except AssertionError:
+        pytest.fail(f"slice not reached; worker log:\n{worker.log_tail()}")
+    assert figures["asa_seconds"] == {"value": pytest.approx(5.0), "n": 1}
+    by_agent = await stack.api.get(
+        f"/v1/agreements/{stack.agreement}/kpis", params={"window": "24h", "by": "agent"}
+    )
+    assert agent in {s["slice"] for s in by_agent.json()["windows"]["24h"]["slices"]}

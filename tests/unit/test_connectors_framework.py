@@ -8,18 +8,18 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from services.core.auth.secret_box import SecretBox, SecretBoxError, new_key
-from services.core.contract.events import InvalidEvent, parse_event
-from services.core.storage.connectors_repo import StoredConnector
-from services.ingest.connectors.base import ConnectorSettings, ToolDefaults, pseudonym
-from services.ingest.connectors.configs import ActiveConnector, ConnectorConfigs, active_of
-from services.ingest.connectors.derive import derive
-from services.ingest.connectors.registry import (
+from services.core.connectors.registry import (
     UnknownTool,
     connector_for,
     defaults_of,
     known_tools,
 )
+from services.core.connectors.secret_box import SecretBox, SecretBoxError, new_key
+from services.core.contract.events import InvalidEvent, parse_event
+from services.core.storage.connectors_repo import StoredConnector
+from services.ingest.connectors.base import ConnectorSettings, ToolDefaults, pseudonym
+from services.ingest.connectors.configs import ActiveConnector, ConnectorConfigs, active_of
+from services.ingest.connectors.derive import derive
 
 
 def call(**ids: Any) -> dict[str, Any]:

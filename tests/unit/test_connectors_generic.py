@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from services.core.contract.connector_config import ConnectorConfigIn
+from services.core.connectors.config import ConnectorConfigIn
+from services.core.connectors.generic import CONNECTOR
+from services.core.connectors.registry import effective_settings
 from services.core.contract.events import parse_event
 from services.ingest.connectors.base import (
     ConnectorSettings,
@@ -18,8 +20,6 @@ from services.ingest.connectors.base import (
     pseudonym,
     verify_request,
 )
-from services.ingest.connectors.generic import CONNECTOR
-from services.ingest.connectors.registry import effective_settings
 from tests.zammad_payloads import zammad_config, zammad_payload, zammad_signature
 
 KEY = b"k" * 32

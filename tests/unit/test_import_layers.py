@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CORE_LAYERS = (
     "services.core.settings",
     "services.core.contract",
+    "services.core.connectors",  # pure: the connector interface, registry, generic mapping
     "services.core.kpi",
     "services.core.agreements",
     "services.core.storage",
@@ -37,12 +38,6 @@ ENTRY_POINTS = (
     "services.simulator",
     "services.admin",
 )
-
-# Open item (issue 15, merging i15-framework after Layout): the configuration API asks the
-# connector registry (pure: tool names, defaults, option checks) what ingest's connectors
-# accept. Until the connector library leaves services/ingest, this one edge is allowed.
-ACROSS_SERVICES = ("services.ingest.connectors.registry",)
-ALLOWED_ACROSS = {("services.api", "services.ingest.connectors.registry")}
 
 
 def _module_name(path: Path) -> str:
@@ -86,8 +81,6 @@ def _violation(source: str, target: str) -> str | None:
     source_service = _owner(source, ENTRY_POINTS)
     target_service = _owner(target, ENTRY_POINTS)
     if target_service is not None:
-        if (source_service, _owner(target, ACROSS_SERVICES)) in ALLOWED_ACROSS:
-            return None
         if source_service != target_service:
             return f"imports the service {target_service}"
         return None

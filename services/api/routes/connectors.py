@@ -21,13 +21,13 @@ from services.api.problems import problem_responses
 from services.api.routes.agreement_common import stored_or_404
 from services.core.auth.access import Role
 from services.core.auth.http import PrincipalDep
-from services.core.auth.secret_box import SecretBox, SecretBoxError
-from services.core.contract.connector_config import (
+from services.core.connectors.config import (
     ConnectorConfigIn,
     ConnectorConfigOut,
     ConnectorDocument,
     webhook_path,
 )
+from services.core.connectors.secret_box import SecretBox, SecretBoxError
 from services.core.http.problems import ProblemError
 from services.core.settings import ConnectorsSettings
 from services.core.storage import connectors_repo as repo

@@ -397,7 +397,7 @@ class ConnectorConfigRow(Base):
     """A tool connector of an agreement (docs/connectors.md): what ingest needs to verify and
     map its webhooks. `document` holds the non-secret settings (namespace, maps, agent roles,
     options, lossy flags); the signing secret and the pseudonym key are sealed with
-    CONNECTORS_SECRETS_KEY (services/core/auth/secret_box.py) and never leave the services."""
+    CONNECTORS_SECRETS_KEY (services/core/connectors/secret_box.py) and never leave the services."""
 
     __tablename__ = "connector_configs"
     __table_args__ = (Index(None, "agreement_id"),)

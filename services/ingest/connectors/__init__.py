@@ -1,6 +1,5 @@
-"""Connectors: thin mappings from a tool's own payloads onto the v1 event contract.
-
-One sub-package per tool (`zendesk`, `chatwoot`, `connect`, `generic`); each offers a pure
-`Connector` (see `base.py`): verify the tool's signature, map one payload to v1 event dicts.
-Everything else (config per agreement, raw-payload topic, dead letters, publishing) is shared.
+"""Connectors on ingest: the webhook path (verify, keep raw, map, publish), configurations,
+dead letters and `replay`. The pure library (interface, registry, generic connector) is in
+services/core/connectors/; a tool's package may live there or here (`discovery.py` registers
+the packages found here), each a thin mapping onto the v1 contract.
 """

@@ -3,7 +3,7 @@
 A change through the API applies without a restart: a configuration is remembered for
 CONNECTORS_CONFIG_CACHE_SECONDS (default 5 s) and then read again; an id not found is looked
 up on every request, so a new connector works at once. The secret and the pseudonym key are
-opened here (services/core/auth/secret_box.py) and live only in this process's memory.
+opened here (services/core/connectors/secret_box.py) and live only in this process's memory.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.core.auth.secret_box import SecretBox
-from services.core.contract.connector_config import ConnectorDocument
+from services.core.connectors.config import ConnectorDocument
+from services.core.connectors.registry import effective_settings
+from services.core.connectors.secret_box import SecretBox
 from services.core.storage.connectors_repo import StoredConnector, get_connector
 from services.ingest.connectors.base import ConnectorSettings
-from services.ingest.connectors.registry import effective_settings
 
 
 @dataclass(frozen=True, slots=True)

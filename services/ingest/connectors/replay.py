@@ -22,7 +22,8 @@ from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer
 
-from services.core.auth.secret_box import SecretBox
+from services.core.connectors.registry import connector_for
+from services.core.connectors.secret_box import SecretBox
 from services.core.contract.event_range import EventTimeRange
 from services.core.settings import (
     ConnectorsSettings,
@@ -35,8 +36,8 @@ from services.ingest.agreements import KnownAgreement, stored_agreements
 from services.ingest.batch import DUPLICATE_IN_BATCH, validate_indexed
 from services.ingest.connectors.configs import ActiveConnector, stored_connectors
 from services.ingest.connectors.derive import derive
+from services.ingest.connectors.discovery import register_ingest_connectors
 from services.ingest.connectors.raw import raw_topic
-from services.ingest.connectors.registry import connector_for
 from services.ingest.connectors.webhook import connector_principal
 from services.ingest.inputs import screen_events
 from services.ingest.publisher import EventPublisher, KafkaEventPublisher
@@ -102,6 +103,7 @@ async def replay(
     dry_run: bool = False,
 ) -> ReplayResult:
     """Map the connector's raw payloads of [since, until) again and publish the events."""
+    register_ingest_connectors()
     settings = ingest or IngestSettings()
     window = EventTimeRange(settings.max_future_seconds, settings.max_days_before_term)
     engine = make_engine(database)

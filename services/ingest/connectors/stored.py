@@ -16,7 +16,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.core.auth.secret_box import SecretBox
+from services.core.connectors.secret_box import SecretBox
 from services.core.settings import ConnectorsSettings, DatabaseSettings
 from services.core.storage.connectors_repo import add_dead_letter
 from services.core.storage.session import make_engine, make_sessionmaker

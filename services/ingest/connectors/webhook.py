@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from services.core.auth.access import Principal, Role
+from services.core.connectors.registry import UnknownTool, connector_for
 from services.core.contract.event_range import EventTimeRange
 from services.core.http.problems import ProblemError, problem_responses
 from services.core.settings import IngestSettings
@@ -33,7 +34,6 @@ from services.ingest.connectors.configs import ActiveConnector, ConnectorConfigs
 from services.ingest.connectors.derive import derive
 from services.ingest.connectors.instruments import ConnectorInstruments, PayloadOutcome
 from services.ingest.connectors.raw import RawPayloads
-from services.ingest.connectors.registry import UnknownTool, connector_for
 from services.ingest.inputs import screen_events
 from services.ingest.publisher import EventPublisher, PublishError
 from services.ingest.screening import refused_counts, screen

@@ -2,9 +2,10 @@
 
 Why here, not in a service: the API writes it and ingest reads it; both import the shared
 library only. The secret and the pseudonym key are not part of the stored document: they are
-sealed in their own columns (services/core/auth/secret_box.py) and no model here ever returns them.
+sealed in their own columns (services/core/connectors/secret_box.py) and no model here ever
+returns them.
 Maps hold only the agreement's own entries; the tool's defaults are merged in by the
-connector registry (services/ingest/connectors/registry.py) when a payload is mapped.
+connector registry (services/core/connectors/registry.py) when a payload is mapped.
 """
 
 from __future__ import annotations

@@ -14,13 +14,13 @@ from typing import Any
 from jmespath import Options, functions
 from jmespath.exceptions import JMESPathError
 
-from services.ingest.connectors.base import (
+from services.core.connectors.base import (
     ConnectorSettings,
     MappingRefused,
     namespaced,
     pseudonym,
 )
-from services.ingest.connectors.generic.options import (
+from services.core.connectors.generic.options import (
     EventRule,
     FieldSpec,
     GenericOptions,

@@ -11,15 +11,15 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from services.ingest.connectors.base import (
+from services.core.connectors.base import (
     ConnectorSettings,
     MappingRefused,
     SignatureRefused,
     ToolDefaults,
 )
-from services.ingest.connectors.generic.mapping import apply
-from services.ingest.connectors.generic.options import parse_options
-from services.ingest.connectors.generic.signature import verify_signature
+from services.core.connectors.generic.mapping import apply
+from services.core.connectors.generic.options import parse_options
+from services.core.connectors.generic.signature import verify_signature
 
 
 class GenericConnector:

@@ -46,7 +46,7 @@ class SecretBox:
 
 
 def new_key() -> str:
-    """A fresh key for `CONNECTORS_SECRETS_KEY` (`python -m services.core.auth.secret_box`)."""
+    """A fresh key for `CONNECTORS_SECRETS_KEY`: `python -m services.core.connectors.secret_box`."""
     return Fernet.generate_key().decode()
 
 

@@ -12,8 +12,8 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 
-from services.ingest.connectors.base import SignatureRefused
-from services.ingest.connectors.generic.options import Signature
+from services.core.connectors.base import SignatureRefused
+from services.core.connectors.generic.options import Signature
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

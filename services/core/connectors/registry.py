@@ -1,8 +1,9 @@
 """Which connector serves which tool: tool name -> `Connector`.
 
 Why discovery instead of a hand-kept list: each tool's package is written on its own (one
-sub-package per tool under `services/ingest/connectors/`), and a list every package must
-edit is where their changes would collide. A sub-package is a connector when it exposes
+sub-package per tool under `services/core/connectors/`, or under a service's own connectors
+package, which registers them with `register`), and a list every package must edit is where
+their changes would collide. A sub-package is a connector when it exposes
 `CONNECTOR` (an object with `tool`, `verify` and `map`); failing that, the first module-level
 object of that shape whose `tool` is the package's name. Packages that cannot be imported
 are logged and left out, so one broken connector does not take the others down.
@@ -18,11 +19,17 @@ from functools import cache
 from types import ModuleType
 from typing import Any
 
-from services.ingest.connectors import base
-from services.ingest.connectors.base import Connector, ConnectorSettings, ToolDefaults
+from services.core.connectors import base
+from services.core.connectors.base import Connector, ConnectorSettings, ToolDefaults
 
 log = logging.getLogger(__name__)
-_PACKAGE = "services.ingest.connectors"
+_PACKAGE = "services.core.connectors"
+_REGISTERED: dict[str, Connector] = {}
+
+
+# Tools with a built-in connector: the API accepts them even when their package lives in a
+# service (then it cannot check their options or show their defaults; docs/connectors.md).
+BUILTIN_TOOLS = ("generic", "zendesk", "chatwoot", "connect")
 
 
 class UnknownTool(LookupError):
@@ -48,23 +55,37 @@ def _connector_in(module: ModuleType, name: str) -> Connector | None:
     return None
 
 
-@cache
-def connectors() -> Mapping[str, Connector]:
-    """Every connector found, by tool name (discovered once per process)."""
-    package = importlib.import_module(_PACKAGE)
-    found: dict[str, Connector] = {}
+def discover(package_name: str) -> list[Connector]:
+    """The connectors of the sub-packages of `package_name` (see the module's docstring)."""
+    package = importlib.import_module(package_name)
+    found: list[Connector] = []
     for info in pkgutil.iter_modules(package.__path__):
         if not info.ispkg:
             continue
         try:
-            module = importlib.import_module(f"{_PACKAGE}.{info.name}")
+            module = importlib.import_module(f"{package_name}.{info.name}")
         except Exception:
             log.exception("connector package %s cannot be imported; left out", info.name)
             continue
         connector = _connector_in(module, info.name)
         if connector is not None:
-            found[connector.tool] = connector
+            found.append(connector)
     return found
+
+
+@cache
+def _builtin() -> dict[str, Connector]:
+    return {c.tool: c for c in discover(_PACKAGE)}
+
+
+def register(connector: Connector) -> None:
+    """Add a connector found elsewhere (a service's own tool packages)."""
+    _REGISTERED[connector.tool] = connector
+
+
+def connectors() -> Mapping[str, Connector]:
+    """Every connector known in this process, by tool name."""
+    return {**_builtin(), **_REGISTERED}
 
 
 def connector_for(tool: str) -> Connector:
