@@ -24,11 +24,11 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from services.core.connectors.base import ConnectorSettings
 from services.core.contract.events import EventBase
 from services.core.messaging.admin import ensure_topics, event_topics
-from services.ingest.connectors.base import ConnectorSettings
-from services.ingest.connectors.connect.bridge import ContactRecordBridge
-from services.ingest.connectors.connect.bridge_mapping import map_message
+from services.ingest.connect_bridge.bridge import ContactRecordBridge
+from services.ingest.connect_bridge.mapping import map_message
 from services.ingest.connectors.stored import Refused
 from services.ingest.publisher import KafkaEventPublisher
 from tests.connect_records import abandoned, answered

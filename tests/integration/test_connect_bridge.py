@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from services.core.settings import DatabaseSettings
-from services.ingest.connectors.connect.bridge import BridgeSettings
-from services.ingest.connectors.connect.bridge_main import serve
+from services.ingest.connect_bridge.bridge import BridgeSettings
+from services.ingest.connect_bridge.main import serve
 from tests.integration.connect_scenario import delivery_order
 from tests.integration.connect_support import (
     ConnectStack,

@@ -11,10 +11,10 @@ from typing import Any, cast
 import pytest
 from aiokafka import AIOKafkaConsumer
 
+from services.core.connectors.base import ConnectorSettings
 from services.core.contract.events import EventBase
-from services.ingest.connectors.base import ConnectorSettings
-from services.ingest.connectors.connect.bridge import ContactRecordBridge
-from services.ingest.connectors.connect.bridge_mapping import map_message
+from services.ingest.connect_bridge.bridge import ContactRecordBridge
+from services.ingest.connect_bridge.mapping import map_message
 from services.ingest.connectors.stored import Refused
 from services.ingest.publisher import PublishError
 from tests.connect_records import abandoned, answered

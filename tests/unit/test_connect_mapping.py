@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
-from services.core.contract.events import parse_event
-from services.ingest.connectors.base import (
+from services.core.connectors.base import (
     ConnectorSettings,
     MappingRefused,
     SignatureRefused,
     pseudonym,
 )
-from services.ingest.connectors.connect import ConnectConnector
+from services.core.connectors.connect import ConnectConnector
+from services.core.contract.events import parse_event
 from tests.connect_records import QUEUE_ARN, abandoned, answered, unqueued
 
 T0 = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)

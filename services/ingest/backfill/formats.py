@@ -11,9 +11,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from services.core.connectors.base import ConnectorSettings
+from services.core.connectors.connect import ConnectConnector
 from services.ingest.backfill.readers import ExportReader, JsonLinesReader, PagesReader
-from services.ingest.connectors.base import ConnectorSettings
-from services.ingest.connectors.connect import ConnectConnector
 from services.ingest.connectors.mapping_kit import obj
 from services.ingest.connectors.zendesk.calls import map_call
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from services.ingest.connectors.base import MappingRefused
+from services.core.connectors.base import MappingRefused
 
 
 @dataclass(frozen=True)

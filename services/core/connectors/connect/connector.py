@@ -14,20 +14,20 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from services.ingest.connectors.base import (
+from services.core.connectors.base import (
     ConnectorSettings,
     MappingRefused,
     SignatureRefused,
     ToolDefaults,
 )
-from services.ingest.connectors.connect.mapping import (
+from services.core.connectors.connect.mapping import (
     DEFAULT_INITIATION_METHODS,
     DEFAULT_RESOLVED_ATTRIBUTE,
     DEFAULT_RESOLVED_VALUES,
     check_options,
     map_record,
 )
-from services.ingest.connectors.connect.record import read_record
+from services.core.connectors.connect.record import read_record
 
 TOOL = "connect"
 MAX_BATCH_RECORDS = 500

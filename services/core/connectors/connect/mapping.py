@@ -11,12 +11,16 @@ first copy of an id; docs/connectors.md says why that is the rule for changed re
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from services.ingest.connectors.base import ConnectorSettings, MappingRefused, pseudonym
-from services.ingest.connectors.connect.record import AgentPart, ContactRecord
-from services.ingest.connectors.mapping_kit import envelope, scoped_id
+from services.core.connectors.base import (
+    ConnectorSettings,
+    MappingRefused,
+    namespaced,
+    pseudonym,
+)
+from services.core.connectors.connect.record import AgentPart, ContactRecord
 
 NO_HOLD_TIME = "no_hold_time"
 DEFAULT_INITIATION_METHODS = ("INBOUND", "TRANSFER", "QUEUE_TRANSFER", "CALLBACK", "API")
@@ -34,7 +38,7 @@ def map_record(record: ContactRecord, settings: ConnectorSettings) -> list[dict[
         # and an offer without an outcome here would look like a repeat contact for ever.
         return []
     base = {
-        "call_id": scoped_id(settings, "contact", record.contact_id),
+        "call_id": namespaced(settings, f"contact:{record.contact_id}"),
         "customer_id": _customer(record, settings),
     }
     events: list[dict[str, Any]] = []
@@ -121,7 +125,7 @@ def _customer(record: ContactRecord, settings: ConnectorSettings) -> str:
     if record.customer_address and record.customer_address.lower() not in ("anonymous", "unknown"):
         return pseudonym("phone", record.customer_address, settings.pseudonym_key)
     # A withheld number: a caller of its own, so no repeat contact is ever matched to it.
-    return scoped_id(settings, "anonymous", record.contact_id)
+    return namespaced(settings, f"anonymous:{record.contact_id}")
 
 
 def _queue(record: ContactRecord, settings: ConnectorSettings) -> str:
@@ -162,7 +166,13 @@ def _events_of(record: ContactRecord, settings: ConnectorSettings, base: dict[st
 
     def event(kind: str, at: datetime, **fields: Any) -> dict[str, Any]:
         fact = kind.removeprefix("call.")
-        event_id = scoped_id(settings, "contact", record.contact_id, fact)
-        return envelope(settings, event_id, kind, at, **base, **fields)
+        return {
+            "event_id": namespaced(settings, f"contact:{record.contact_id}:{fact}"),
+            "type": kind,
+            "occurred_at": at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "agreement_id": settings.agreement_id,
+            **base,
+            **fields,
+        }
 
     return event

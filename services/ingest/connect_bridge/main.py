@@ -10,9 +10,9 @@ import signal
 
 from aiokafka import AIOKafkaConsumer
 
+from services.core.connectors.connect.connector import TOOL
 from services.core.settings import ConnectorsSettings, DatabaseSettings, KafkaSettings
-from services.ingest.connectors.connect.bridge import BridgeSettings, ContactRecordBridge
-from services.ingest.connectors.connect.connector import TOOL
+from services.ingest.connect_bridge.bridge import BridgeSettings, ContactRecordBridge
 from services.ingest.connectors.stored import stored_connector
 from services.ingest.publisher import KafkaEventPublisher
 

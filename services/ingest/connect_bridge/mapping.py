@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from services.core.connectors.base import ConnectorSettings, MappingRefused
+from services.core.connectors.connect.connector import ConnectConnector
+from services.core.connectors.connect.mapping import map_record
+from services.core.connectors.connect.record import read_record
 from services.core.contract.events import EventBase, InvalidEvent, parse_event
-from services.ingest.connectors.base import ConnectorSettings, MappingRefused
-from services.ingest.connectors.connect.connector import ConnectConnector
-from services.ingest.connectors.connect.mapping import map_record
-from services.ingest.connectors.connect.record import read_record
 from services.ingest.connectors.stored import Refused
 
 

@@ -18,9 +18,9 @@ from aiokafka import AIOKafkaConsumer
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.core.connectors.base import ConnectorSettings
 from services.core.contract.events import EventBase
-from services.ingest.connectors.base import ConnectorSettings
-from services.ingest.connectors.connect.bridge_mapping import map_message
+from services.ingest.connect_bridge.mapping import map_message
 from services.ingest.connectors.stored import DeadLetterSink, Refused
 from services.ingest.publisher import EventPublisher
 
