@@ -79,3 +79,16 @@ async def test_records_posted_over_http_give_the_hand_computed_figures(
     assert_hand_computed(await eventually(lambda: kpis_match(stack.api, stack.agreement), worker))
     # 13 distinct events; c-2's second copy and its changed copy are duplicates (3 + 3).
     await eventually(lambda: counted(stack.api, stack.agreement, accepted=13, duplicate=6), worker)
+
+
+async def test_the_configuration_api_checks_connect_options_and_shows_its_defaults(
+    connect: ConnectStack,
+) -> None:
+    stack = connect.stack
+    path = f"/v1/agreements/{stack.agreement}/connectors/{connect.connector}"
+    shown = (await stack.api.get(path)).json()
+    assert shown["options"]["resolved_attribute"] == "resolved"
+    assert shown["options"]["queue_id"] == "name"
+    bad = await stack.api.put(path, json={"tool": "connect", "options": {"queue_id": "id"}})
+    assert bad.status_code == 422
+    assert "queue_id" in bad.text
