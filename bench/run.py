@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import connectors as connectors_bench
-from bench import load
+from bench import connectors_ctr, load
 from bench import report as report_bench
 from bench.worker import BenchWorker, Timing, bucket_rows, time_to_process
 from services.core.messaging.admin import ensure_topics, event_topics
@@ -137,6 +137,9 @@ async def main() -> dict[str, Any]:
     # One month's report of 100k tickets and 100k calls: figures + JSON, HTML, PDF.
     result["monthly_report"] = await report_bench.measure(database_url)
     say(f"monthly report: {result['monthly_report']}")
+    # Amazon Connect contact records through the bridge, next to plain v1 publishing.
+    result["connectors_ctr"] = await connectors_ctr.measure(bootstrap, prefix)
+    say(f"connect contact records: {result['connectors_ctr']}")
     # Tool webhooks through a connector (generic, Zammad mapping) next to plain v1 posts.
     result["connector_ingest"] = await connectors_bench.measure(bootstrap, f"{prefix}c")
     say(f"connector ingest: {result['connector_ingest']}")

@@ -1,0 +1,70 @@
+"""The export formats the backfill reads, per connector: a reader and the records' mapping.
+
+A connector's `map` takes what its live path receives; an export may hold records in
+another shape (Zendesk's incremental exports are not its webhook payloads), so each format
+names the mapping for its records, usually the connector's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from services.core.connectors.base import ConnectorSettings
+from services.core.connectors.connect import ConnectConnector
+from services.core.connectors.mapping_kit import obj
+from services.core.connectors.zendesk.calls import map_call
+from services.ingest.backfill.readers import ExportReader, JsonLinesReader, PagesReader
+
+RecordMapper = Callable[[Any, ConnectorSettings], Sequence[dict[str, Any]]]
+
+
+def _zendesk_call(record: Any, settings: ConnectorSettings) -> Sequence[dict[str, Any]]:
+    """One record of Zendesk Talk's incremental calls export, mapped as the webhook maps it."""
+    return map_call(obj(record, "call"), settings)
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """How to read one export format of one connector's tool and map its records."""
+
+    connector: str
+    name: str
+    reader: ExportReader
+    mapper: RecordMapper
+    description: str
+
+
+FORMATS: dict[str, dict[str, ExportFormat]] = {
+    "connect": {
+        "ctr-jsonl": ExportFormat(
+            "connect",
+            "ctr-jsonl",
+            JsonLinesReader(),
+            ConnectConnector().map,
+            "contact records, one JSON object per line (Kinesis Firehose's S3 files too)",
+        ),
+    },
+    "zendesk": {
+        "calls": ExportFormat(
+            "zendesk",
+            "calls",
+            PagesReader("calls"),
+            _zendesk_call,
+            "pages of Talk's incremental calls export, one JSON page per line",
+        ),
+    },
+}
+
+
+def export_format(connector: str, name: str | None) -> ExportFormat:
+    """The named format of `connector` (its first one when `name` is None)."""
+    formats = FORMATS.get(connector)
+    if not formats:
+        raise KeyError(f"no export format for connector {connector!r}; known: {sorted(FORMATS)}")
+    if name is None:
+        return next(iter(formats.values()))
+    if name not in formats:
+        raise KeyError(f"connector {connector!r} reads formats {sorted(formats)}, not {name!r}")
+    return formats[name]
