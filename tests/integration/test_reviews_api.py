@@ -153,6 +153,20 @@ async def test_the_packs_effects_are_the_effect_routes_answers(
     assert "not proof of cause" in pack["note"]
 
 
+async def test_the_effect_window_is_chosen_when_the_pack_is_drafted_or_issued(
+    api: tuple[FastAPI, httpx.AsyncClient, MemoryKeys], agreement_id: str
+) -> None:
+    _, admin, _ = api
+    base = f"/v1/agreements/{agreement_id}/reviews/2026-Q4"
+    draft = (await admin.get(f"{base}?effect_days=14")).json()
+    measure = next(m for m in draft["measures"] if m["measure"]["measure_id"] == "aht-coaching")
+    route = f"/v1/agreements/{agreement_id}/measures/aht-coaching/effect?days=14"
+    (expected,) = (await admin.get(route)).json()["effects"]
+    assert measure["effect_days"] == 14
+    assert measure["effects"][0]["n_before"] == expected["n_before"]
+    assert (await admin.get(f"{base}?effect_days=3")).status_code == 422
+
+
 async def test_html_and_pdf_in_the_agreement_language_or_the_one_asked_for(
     api: tuple[FastAPI, httpx.AsyncClient, MemoryKeys], agreement_id: str
 ) -> None:

@@ -25,6 +25,7 @@ from services.core.reports.lifecycle import utcnow
 from services.core.reports.render.pdf import render_pdf
 from services.core.reviews import service, store
 from services.core.reviews.actions import ActionItemSource, MeetingRecords
+from services.core.reviews.inputs import EFFECT_DAYS
 from services.core.reviews.model import ReviewPack
 from services.core.reviews.render.html import render_html
 
@@ -32,6 +33,15 @@ router = APIRouter(prefix="/v1", tags=["reviews"])
 AgreementId = Annotated[str, Path(examples=["acme-helpdesk"])]
 Quarter = Annotated[str, Path(pattern=r"^\d{4}-Q[1-4]$", examples=["2026-Q4"])]
 Lang = Annotated[Literal["zh-CN", "en"] | None, Query(description="Default: the agreement's.")]
+EffectDays = Annotated[
+    int,
+    Query(
+        ge=7,
+        le=92,
+        description="Days compared before and after each measure's start (live draft and issue"
+        " only; an issued version keeps the days it was issued with).",
+    ),
+]
 _DOCUMENT = re.compile(r"^(?P<quarter>\d{4}-Q[1-4])(?P<ext>\.html|\.pdf)?$")
 
 
@@ -113,6 +123,7 @@ async def get_review(
     principal: PrincipalDep,
     actions: ActionsDep,
     lang: Lang = None,
+    effect_days: EffectDays = EFFECT_DAYS,
     version: Annotated[
         int | None, Query(ge=0, le=2**31 - 1, description="0: the live draft.")
     ] = None,
@@ -126,7 +137,7 @@ async def get_review(
     quarter, ext = match["quarter"], match["ext"]
     agreement = _agreement(agreements, agreement_id)
     manager = principal.can(Permission.MANAGE)
-    pack = await _pack(session, reader, actions, agreement, quarter, version, manager)
+    pack = await _pack(session, reader, actions, agreement, quarter, version, manager, effect_days)
     language = lang or agreement.report_language
     if ext is None:
         return Response(pack.model_dump_json(), media_type="application/json")
@@ -147,6 +158,7 @@ async def _pack(
     quarter: str,
     number: int | None,
     manager: bool,
+    effect_days: int,
 ) -> ReviewPack:
     agreement_id = agreement.agreement_id
     if number == 0 or (number is None and manager):
@@ -154,7 +166,9 @@ async def _pack(
         if stored is None:
             if not manager:
                 raise _no_pack(agreement_id, quarter)
-            return await service.preview(reader, agreement, quarter, now=utcnow(), actions=actions)
+            return await service.preview(
+                reader, agreement, quarter, now=utcnow(), actions=actions, effect_days=effect_days
+            )
         return stored.pack()
     stored = await store.version(session, agreement_id, quarter, number)
     if stored is None:
@@ -176,6 +190,7 @@ async def issue_review(
     principal: PrincipalDep,
     actions: ActionsDep,
     response: Response,
+    effect_days: EffectDays = EFFECT_DAYS,
 ) -> PackVersionOut:
     """Stores the next version (state `final`) unless it would equal the latest one."""
     agreement = _agreement(agreements, agreement_id)
@@ -191,6 +206,7 @@ async def issue_review(
             state="final",
             issued_by=principal.key_id,
             actions=actions,
+            effect_days=effect_days,
         )
     if created:
         response.status_code = 201

@@ -19,6 +19,7 @@ from services.core.reviews import store
 from services.core.reviews.actions import ActionItemSource
 from services.core.reviews.build import build_pack
 from services.core.reviews.fetch import fetch_pack_inputs
+from services.core.reviews.inputs import EFFECT_DAYS
 from services.core.reviews.model import ReviewPack
 from services.core.reviews.store import StoredPack
 from services.core.storage.kpi_reader import KpiReader
@@ -55,10 +56,11 @@ async def preview(
     now: datetime,
     actions: ActionItemSource | None = None,
     state: ReportState = "preliminary",
+    effect_days: int = EFFECT_DAYS,
 ) -> ReviewPack:
     """The pack as it would be issued now (version 0: not stored)."""
     inputs = await fetch_pack_inputs(
-        reader, agreement, quarter, now=now, actions=actions, state=state
+        reader, agreement, quarter, now=now, actions=actions, state=state, effect_days=effect_days
     )
     return build_pack(inputs)
 
@@ -73,13 +75,16 @@ async def issue(
     state: ReportState,
     issued_by: str,
     actions: ActionItemSource | None = None,
+    effect_days: int = EFFECT_DAYS,
 ) -> tuple[StoredPack, bool]:
     """Store the next version unless it would equal the latest; (version, created).
 
     Call within a transaction: the pack's advisory lock is held until it ends."""
     await store.lock_pack(session, agreement.agreement_id, quarter)
     latest = await store.version(session, agreement.agreement_id, quarter)
-    draft = await preview(reader, agreement, quarter, now=now, actions=actions, state=state)
+    draft = await preview(
+        reader, agreement, quarter, now=now, actions=actions, state=state, effect_days=effect_days
+    )
     document = draft.model_dump(mode="json")
     if latest is not None and same_content(latest.content, document):
         return latest, False
