@@ -17,12 +17,15 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from faust.types.tuples import Message as FaustMessage
 
 from services.core.contract.topics import Family
 from services.metrics.health import make_app
+from services.metrics.publishing import hold_unacknowledged
 from tests.component.faust_fakes import Entry, Raising, Worker, message
 
 A = "globex-hotline"  # 24/7, lateness 1 h
@@ -284,3 +287,17 @@ async def test_while_rows_cannot_be_sent_the_worker_is_not_ready() -> None:
     assert worker.instruments.judge_progress(time.time()) == []
     assert worker.instruments.registry.get_sample_value("slawatch_worker_ready") == 1
     assert ("ack", 0) in worker.journal
+
+
+def test_a_held_message_is_not_committed_by_fausts_own_acknowledgement() -> None:
+    """The fake's references, checked on Faust's real Message: one per stream reading it
+    (faust/transport/conductor.py increfs it), plus the one a held batch adds."""
+    consumer: Any = None  # the base Message never reaches the consumer on its final ack
+    released, held = (FaustMessage("t", 0, n, 0.0, 0, None, b"k", b"v", None) for n in (0, 1))
+    for msg in (released, held):
+        msg.incref()  # the one stream reading it
+    hold_unacknowledged([SimpleNamespace(message=held)])
+    assert released.ack(consumer)
+    assert released.acked
+    assert not held.ack(consumer)
+    assert not held.acked
