@@ -170,13 +170,13 @@ class Worker:
             deadletter=DeadLetterTopic(self.journal),
         )
         engines = {self.family: self.engine}
-        register_agents(  # retries a millisecond apart: a test waits for none
+        register_agents(  # retries without a wait: event loop turns pace them, no clock
             topology,  # type: ignore[arg-type]
             engines,
             self.instruments,
             100,
             0.1,
-            backoff=Backoff(first_seconds=0.001, most_seconds=0.004),
+            backoff=Backoff(first_seconds=0.0, most_seconds=0.0),
         )
 
     def _agent(self, _source: Any, name: str) -> Callable[[Any], Any]:
