@@ -4,7 +4,9 @@ Agents stay thin: everything that decides a number lives in services/core/kpi. E
 in batches (`take_events`): the engine stages each event, then writes every changed row
 once, which saves changelog messages when events touch the same buckets, and the rows go
 to the changelog in one go (services/metrics/table_store.py). Faust acknowledges a batch
-only after this function is done with it, so committed offsets never run ahead of the rows.
+when the agent asks for the next one, so the agent finishes a batch only once its rows reached
+the producer (retried until they do), and holds a batch it leaves unfinished unacknowledged
+(services/metrics/publishing.py): committed offsets never run ahead of the rows.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from services.metrics.counting import OutcomeCounts
 from services.metrics.deadletter import deadletter_record
 from services.metrics.hold import AgreementWait
 from services.metrics.instruments import Instruments
+from services.metrics.publishing import BACKOFF, Backoff, hold_unacknowledged, publish_until_sent
 from services.metrics.table_store import TableStore
 
 log = logging.getLogger(__name__)
@@ -43,14 +46,16 @@ def register_agents(
     batch_wait_seconds: float,
     hold: AgreementWait | None = None,
     sessions: async_sessionmaker[AsyncSession] | None = None,
+    backoff: Backoff = BACKOFF,
 ) -> None:
     """An agent per family; `hold` waits for agreements not known yet (services/metrics/
-    hold.py), `sessions` is where the outcomes are counted (services/metrics/counting.py)."""
+    hold.py), `sessions` is where the outcomes are counted (services/metrics/counting.py),
+    `backoff` paces the retries of rows the producer refused."""
     hold = hold or AgreementWait({}, 0.0)
     for family, engine in engines.items():
         batching = (batch_max_events, batch_wait_seconds)
         guards = (hold, OutcomeCounts(sessions))
-        _register(topology, family, engine, instruments, batching, guards)
+        _register(topology, family, engine, instruments, batching, guards, backoff)
 
 
 def _register(
@@ -60,6 +65,7 @@ def _register(
     inst: Instruments,
     batching: tuple[int, float],
     guards: tuple[AgreementWait, OutcomeCounts],
+    backoff: Backoff,
 ) -> None:
     hold, counts = guards
     deadletter = topology.deadletter
@@ -99,23 +105,30 @@ def _register(
             return REJECTED[outcome], f"{outcome.value}: {parsed.event_id}"
         return None
 
+    async def apply(events: list[Any]) -> None:
+        # Unacknowledged while it waits: no committed offset can pass a held event.
+        await hold.until_known(event.message for event in events)
+        refused = [(event.message, stage(event.message)) for event in events]
+        # No await between staging and writing: the sink only ever sees whole batches.
+        engine.write()
+        sent = await publish_until_sent(store, family.value, inst, backoff)
+        inst.state_writes.labels(family.value).inc(sent)
+        inst.batch_events.labels(family.value).observe(len(events))
+        inst.batch_done(family.value, time.time())
+        for message, refusal in refused:
+            if refusal is not None:
+                await reject(message, *refusal)
+        await counts.save()  # before the batch is acknowledged (services/metrics/counting.py)
+
     async def process(stream: Any) -> None:
         async for events in stream.take_events(*batching):
-            # Unacknowledged while it waits: no committed offset can pass a held event.
-            await hold.until_known(event.message for event in events)
-            refused = [(event.message, stage(event.message)) for event in events]
-            # No await between staging and writing: the sink only ever sees whole batches.
             try:
-                engine.write()
-                inst.state_writes.labels(family.value).inc(await store.publish())
-            except Exception:
-                inst.child(inst.batch_failures, family.value).inc()
+                await apply(events)
+            except BaseException as exc:
+                # Stopped mid-batch (cancelled), or a bug: take_events would still ack it.
+                hold_unacknowledged(events)
+                if isinstance(exc, Exception):
+                    inst.child(inst.batch_failures, family.value).inc()
                 raise
-            inst.batch_events.labels(family.value).observe(len(events))
-            inst.batch_done(family.value, time.time())
-            for message, refusal in refused:
-                if refusal is not None:
-                    await reject(message, *refusal)
-            await counts.save()  # before the batch is acknowledged (services/metrics/counting.py)
 
     topology.app.agent(topology.sources[family], name=f"kpi-{family.value}")(process)

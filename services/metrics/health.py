@@ -3,8 +3,9 @@
 Why: a worker whose agent had crashed, or whose every flush to PostgreSQL failed, used to
 keep answering on /metrics and so looked healthy while the figures of every client froze.
 Progress is judged from what the worker itself sees: events waiting on an owned partition
-(consumer lag) with no batch finished for `stall_seconds`, or flushes failing for as long.
-An idle worker (no lag) is ready.
+(consumer lag) with no batch finished for `stall_seconds`, or flushes failing for as long,
+or, at once, a family's state rows not reaching the Kafka producer (no batch of it can finish
+until they do, services/metrics/publishing.py). An idle worker (no lag) is ready.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class Progress:
     waiting_since: dict[str, float] = field(default_factory=dict)
     waiting: dict[str, int] = field(default_factory=dict)
     flush_failing_since: float | None = None
+    # Per family: since when its state rows have failed to reach the producer.
+    publish_failing_since: dict[str, float] = field(default_factory=dict)
 
     def batch_done(self, family: str) -> None:
         self.waiting_since.pop(family, None)
@@ -45,12 +48,22 @@ class Progress:
         elif self.flush_failing_since is None:
             self.flush_failing_since = now
 
+    def publish_done(self, family: str, ok: bool, now: float) -> None:
+        if ok:
+            self.publish_failing_since.pop(family, None)
+        else:
+            self.publish_failing_since.setdefault(family, now)
+
     def problems(self, now: float) -> list[str]:
         found = [
             f"{family}: {self.waiting.get(family, 0)} events waiting, no batch done for "
             f"{now - since:.0f} s"
             for family, since in sorted(self.waiting_since.items())
             if now - since >= self.stall_seconds
+        ]
+        found += [
+            f"{family}: state rows not reaching the Kafka producer for {now - since:.0f} s"
+            for family, since in sorted(self.publish_failing_since.items())
         ]
         failing = self.flush_failing_since
         if failing is not None and now - failing >= self.stall_seconds:

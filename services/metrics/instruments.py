@@ -104,13 +104,20 @@ class Instruments:
         self.ready = Gauge(
             "slawatch_worker_ready",
             "1 while the worker makes progress (no events waiting without a batch done, "
-            "flushes succeeding, see /readyz); 0 otherwise.",
+            "state rows reaching the producer, flushes succeeding, see /readyz); 0 otherwise.",
             registry=self.registry,
         )
         self.ready.set(1)
         self.batch_failures = Counter(
             "slawatch_worker_batch_failures_total",
-            "Batches whose rows an agent could not write or publish (the agent restarts).",
+            "Batches an agent raised on (the agent restarts; the batch stays unacknowledged).",
+            ["family"],
+            registry=self.registry,
+        )
+        self.publish_failures = Counter(
+            "slawatch_worker_publish_failures_total",
+            "Failed attempts to hand state rows to the Kafka producer (retried with backoff; "
+            "the batch waits unacknowledged).",
             ["family"],
             registry=self.registry,
         )

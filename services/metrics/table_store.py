@@ -12,7 +12,8 @@ The outbox is first in, first out, and one publisher drains it at a time, so the
 receives the rows in the order the engine wrote them: the order the recovery argument of
 services/core/kpi/engine.py needs. Faust acknowledges a batch only after its agent awaited
 `publish()`, and flushes the producer before it commits, so a committed offset still implies
-durable rows.
+durable rows. A send that fails (or is cancelled) leaves its row and every later one in the
+outbox, in order; whoever publishes next sends them (the agent retries, agents.py).
 """
 
 from __future__ import annotations
@@ -58,7 +59,9 @@ class TableStore(MutableMapping[str, StateRow]):
         return len(self.table.data)
 
     async def publish(self) -> int:
-        """Hand every row in the outbox to the producer, in order; returns how many."""
+        """Hand every row in the outbox to the producer, in order; returns how many.
+
+        Raises what the producer raised; the rows not handed over stay in the outbox."""
         topic = self.table.changelog_topic
         name = topic.get_topic_name()
         producer = self.table.app.producer
@@ -66,10 +69,16 @@ class TableStore(MutableMapping[str, StateRow]):
         async with self._publishing:
             while self.outbox:
                 rows, self.outbox = self.outbox, []
-                for partition, key, row in rows:
+                for n, (partition, key, row) in enumerate(rows):
                     key_bytes, _ = topic.prepare_key(key, None)
                     # A deleted row is a tombstone: no value, as Faust's own deletes.
                     value = None if row is None else topic.prepare_value(row, None)[0]
-                    await producer.send(name, key_bytes, value, partition, None, None)
-                sent += len(rows)
+                    try:
+                        await producer.send(name, key_bytes, value, partition, None, None)
+                    except BaseException:
+                        # The row that failed and those after it go back to the front, ahead
+                        # of rows written meanwhile: the next publish sends them in order.
+                        self.outbox[:0] = rows[n:]
+                        raise
+                    sent += 1
         return sent

@@ -31,6 +31,7 @@ from services.metrics.health import make_app, serve
 from services.metrics.hold import AgreementWait
 from services.metrics.instruments import Instruments
 from services.metrics.observe import attach_histograms, update_gauges
+from services.metrics.publishing import publish_once
 from services.metrics.sink import flush
 from services.metrics.table_store import TableStore
 
@@ -110,7 +111,9 @@ def build_worker(
         for family, engine in engines.items():
             owned = owned_partitions(topology, family)
             await flush(engine, owned, sessions, worker.instruments)
-            await stores[family].publish()  # deletions of the expired rows `flush` saved
+            # Deletions of the expired rows `flush` saved; on failure they stay in the outbox
+            # for the agent (which retries) or the next flush, and the worker is unready.
+            await publish_once(stores[family], family.value, worker.instruments)
             topic = topology.sources[family].get_topic_name()
             highwater = {
                 tp.partition: app.consumer.highwater(tp)

@@ -5,7 +5,9 @@ decorator on the app, `stream.take_events`, the dead-letter topic's `send`, and 
 table store (services/metrics/table_store.py) the table's changelog topic and the app's
 producer. These fakes record every call in one `journal`, in the order it happened, so a
 test can check the adapter's ordering promises. The fake stream acknowledges a batch the way
-Faust's `take_events` does: when the agent asks for the next batch (or the stream ends).
+Faust's `take_events` does: when the agent asks for the next batch, or when the generator is
+closed after the agent left it (raised or was cancelled); as in Faust, an acknowledgement
+commits a message only when it drops the message's last reference.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from services.core.kpi.params import load_measurement_params
 from services.core.kpi.retention import Retention
 from services.metrics.agents import register_agents
 from services.metrics.instruments import Instruments
+from services.metrics.publishing import Backoff
 from services.metrics.table_store import TableStore
 
 PARAMS = load_measurement_params(Path(__file__).parents[2] / "deploy/agreements/demo.yaml")
@@ -40,6 +43,9 @@ class Producer:
     # A send of a key in `held` waits until `gate` is set: a slow broker, on cue.
     gate: asyncio.Event = field(default_factory=asyncio.Event)
     held: set[str] = field(default_factory=set)
+    # Send attempt n (from 1) raises while `refuse(n)`: a broker outage, on cue.
+    refuse: Callable[[int], bool] = field(default=lambda n: False)
+    attempts: int = 0
 
     async def send(
         self, topic: str, key: bytes, value: bytes | None, partition: int, *_: Any
@@ -47,6 +53,9 @@ class Producer:
         await asyncio.sleep(0)  # other tasks run in between, as they may with a real send
         if key.decode() in self.held:
             await self.gate.wait()
+        self.attempts += 1
+        if self.refuse(self.attempts):
+            raise ConnectionError("broker gone")
         row = None if value is None else json.loads(value)
         self.journal.append(("changelog", partition, key.decode(), row))
 
@@ -97,8 +106,10 @@ class Stream:
         for n, batch in enumerate(self.batches):
             try:
                 yield batch
-            finally:  # as Faust's `take_events` acknowledges
-                self.journal.append(("ack", n))
+            finally:  # as Faust's `take_events` acknowledges, also when closed
+                self.journal.append(("closed", n))
+                if all([event.message.ack() for event in batch]):
+                    self.journal.append(("ack", n))
 
 
 class Raising(Engine):
@@ -110,9 +121,28 @@ class Raising(Engine):
         return super().stage(event, partition, offset)
 
 
+@dataclass
+class Message:
+    """A consumed message, referenced once by the one stream that reads it."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes
+    value: bytes
+    refcount: int = 1
+
+    def incref(self) -> None:
+        self.refcount += 1
+
+    def ack(self) -> bool:
+        """True when this drops the last reference: the offset may then be committed."""
+        self.refcount -= 1
+        return self.refcount == 0
+
+
 def message(topic: str, partition: int, offset: int, value: bytes, key: bytes = b"k") -> Any:
-    fields = {"topic": topic, "partition": partition, "offset": offset, "key": key}
-    return SimpleNamespace(message=SimpleNamespace(**fields, value=value))
+    return SimpleNamespace(message=Message(topic, partition, offset, key, value))
 
 
 @dataclass
@@ -140,7 +170,14 @@ class Worker:
             deadletter=DeadLetterTopic(self.journal),
         )
         engines = {self.family: self.engine}
-        register_agents(topology, engines, self.instruments, 100, 0.1)  # type: ignore[arg-type]
+        register_agents(  # retries without a wait: event loop turns pace them, no clock
+            topology,  # type: ignore[arg-type]
+            engines,
+            self.instruments,
+            100,
+            0.1,
+            backoff=Backoff(first_seconds=0.0, most_seconds=0.0),
+        )
 
     def _agent(self, _source: Any, name: str) -> Callable[[Any], Any]:
         def register(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:

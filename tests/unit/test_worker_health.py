@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ import pytest
 
 from services.metrics.health import Progress, make_app, serve
 from services.metrics.instruments import Instruments
+from services.metrics.publishing import Backoff
 
 
 def test_idle_or_moving_is_ready_waiting_without_batches_is_not() -> None:
@@ -70,3 +72,17 @@ def test_readyz_answers_503_with_the_reason_and_metrics_are_still_served(
     assert b"tickets: 3 events waiting" in raised.value.read()
     with urllib.request.urlopen(f"{url}/metrics", timeout=10) as response:
         assert b"slawatch_worker_up 1.0" in response.read()
+
+
+def test_rows_not_reaching_the_producer_make_the_worker_unready_at_once() -> None:
+    progress = Progress(stall_seconds=60)
+    progress.publish_done("calls", False, now=10)
+    progress.publish_done("calls", False, now=20)  # still failing: the clock is not restarted
+    assert progress.problems(25) == ["calls: state rows not reaching the Kafka producer for 15 s"]
+    progress.publish_done("calls", True, now=26)
+    assert progress.problems(27) == []
+
+
+def test_publish_retries_back_off_from_a_tenth_of_a_second_to_five() -> None:
+    delays = list(itertools.islice(Backoff().delays(), 9))
+    assert delays == [0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 5.0, 5.0, 5.0]
