@@ -27,10 +27,11 @@ from services.core.agreements.targets import (
 )
 from services.core.agreements.term import AgreementStatus, Term, agreement_status, today_in
 from services.core.contract.events import Identifier
+from services.core.contract.text import STORABLE
 from services.core.kpi.figures import FIGURE_NAMES
 from services.core.kpi.params import MeasurementParams
 
-Text = Annotated[str, Field(min_length=1, max_length=500)]
+Text = Annotated[str, Field(min_length=1, max_length=500), STORABLE]
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
 MeasureKind = Literal["process_change", "platform_upgrade", "training", "knowledge_base", "other"]
 MeasureStatus = Literal["planned", "in_progress", "done", "cancelled"]
@@ -81,7 +82,7 @@ class ImprovementMeasure(_Frozen):
     actual_start: date | None = None
     actual_end: date | None = None
     status: MeasureStatus = "planned"
-    notes: Annotated[str, Field(max_length=5000)] = ""
+    notes: Annotated[str, Field(max_length=5000), STORABLE] = ""
     kpis: tuple[str, ...] = Field(
         default=(),
         max_length=len(FIGURE_NAMES),

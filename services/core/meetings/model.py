@@ -16,11 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.core.agreements.model import MeasureStatus
 from services.core.contract.events import Identifier
+from services.core.contract.text import STORABLE
 
 QUARTER_PATTERN = r"^\d{4}-Q[1-4]$"
 _QUARTER = re.compile(QUARTER_PATTERN)
-Text = Annotated[str, Field(min_length=1, max_length=500)]
-LongText = Annotated[str, Field(min_length=1, max_length=5000)]
+Text = Annotated[str, Field(min_length=1, max_length=500), STORABLE]
+LongText = Annotated[str, Field(min_length=1, max_length=5000), STORABLE]
 Party = Literal["client", "provider"]
 ItemStatus = Literal["open", "done", "dropped"]
 MeetingState = Literal["draft", "closed"]
@@ -59,7 +60,7 @@ class ActionItem(_Frozen):
         default=(), max_length=50, description="Target ids of the agreement the item concerns."
     )
     status: ItemStatus = "open"
-    note: Annotated[str, Field(max_length=5000)] = ""
+    note: Annotated[str, Field(max_length=5000), STORABLE] = ""
     measure_id: Identifier | None = Field(
         default=None, description="Set by POST .../action-items/{item_id}/measure only."
     )
