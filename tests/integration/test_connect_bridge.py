@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry
 
 from services.core.settings import DatabaseSettings
 from services.ingest.connect_bridge.bridge import BridgeSettings
@@ -49,14 +50,15 @@ async def test_records_from_the_bridge_topic_give_the_hand_computed_figures(
     records = [(b"", json.dumps(r).encode()) for r in delivery_order()]
     await produce_raw(kafka_bootstrap, topic, [*records[:3], (b"", b"not a record"), *records[3:]])
     bridge = BridgeSettings(
-        connector_id=connect.connector, topic=topic, group_id=f"{topic_prefix}-bridge"
+        connector_id=connect.connector,
+        topic=topic,
+        group_id=f"{topic_prefix}-bridge",
+        prometheus_port=0,  # no fixed port in tests; the registry is read directly
     )
+    registry = CollectorRegistry()
     stop = asyncio.Event()
-    running = asyncio.create_task(
-        serve(
-            bridge, stack.kafka, DatabaseSettings(database_url=migrated_database), CONNECTORS, stop
-        )
-    )
+    database = DatabaseSettings(database_url=migrated_database)
+    running = asyncio.create_task(serve(bridge, stack.kafka, database, CONNECTORS, stop, registry))
     try:
 
         async def dead_lettered() -> bool:
@@ -72,6 +74,17 @@ async def test_records_from_the_bridge_topic_give_the_hand_computed_figures(
         await eventually(
             lambda: counted(stack.api, stack.agreement, accepted=13, duplicate=6), worker
         )
+        payloads = "slawatch_connector_payloads_total"
+
+        async def bridge_metrics_counted() -> bool:  # set just after the last commit
+            def value(outcome: str) -> float | None:
+                labels = {"connector_tool": "connect", "outcome": outcome}
+                return registry.get_sample_value(payloads, labels)
+
+            lag = registry.get_sample_value("slawatch_connect_bridge_lag_records")
+            return (value("published"), value("dead_letter"), lag) == (len(records), 1, 0)
+
+        await eventually(bridge_metrics_counted, worker)
     finally:
         stop.set()
         await asyncio.wait_for(running, 30)

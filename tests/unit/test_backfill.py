@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from services.core.connectors.base import ConnectorSettings
-from services.core.contract.events import EventBase
+from services.core.connectors.zendesk import ZendeskConnector
+from services.core.contract.events import EventBase, parse_event
 from services.ingest.backfill.checkpoint import Checkpoint, CheckpointMismatch, load, save
 from services.ingest.backfill.formats import export_format
 from services.ingest.backfill.readers import ExportUnreadable, JsonLinesReader, PagesReader
@@ -19,7 +20,8 @@ from services.ingest.backfill.runner import backfill
 from services.ingest.connectors.stored import Refused
 from services.ingest.publisher import PublishError
 from tests.connect_records import abandoned, answered
-from tests.helpdesk_payloads import zd_call, zd_calls_page
+from tests.helpdesk_payloads import zd_call, zd_calls_page, zd_comment, zd_created, zd_status
+from tests.zendesk_export import ze_change, ze_comment, ze_create, ze_event, ze_page
 
 T0 = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
 SETTINGS = ConnectorSettings(
@@ -184,3 +186,83 @@ async def test_zendesk_calls_pages_go_through_the_zendesk_mapping_and_resume_by_
     ]
     assert {e.source for e in publisher.published} == {"backfill:zendesk"}
     assert load(cp_path, "acme-cn", "zendesk", "calls").is_done(export)
+
+
+def _ticket_pages() -> list[dict[str, Any]]:
+    """Two pages: ticket 42 is created on the first, replied to and solved on the second."""
+    at = "2026-10-05T09:{:02d}:00Z".format
+    created = ze_event(
+        1, 42, at(0), 5501, ze_create(5501, assignee=9100), ze_comment(10, 5501, at(0))
+    )
+    return [
+        ze_page(created, ze_event(2, 42, at(5), 9100, ze_comment(11, 9100, at(5)))),
+        ze_page(
+            ze_event(3, 42, at(9), 5501, ze_comment(12, 5501, at(9))),
+            ze_event(4, 42, at(20), 9100, ze_change("status", "solved", "open")),
+            last=True,
+        ),
+    ]  # fmt: skip
+
+
+ZENDESK = ConnectorSettings(
+    agreement_id="acme-cn",
+    tool="zendesk",
+    namespace="zd:acme",
+    lossy=frozenset({"comment_author_inferred"}),
+    agent_roles=frozenset({"agent"}),
+)
+
+
+async def test_zendesk_ticket_events_resume_with_the_requesters_and_publish_once(
+    tmp_path: Path,
+) -> None:
+    export = _write_jsonl(tmp_path / "ticket_events.jsonl", _ticket_pages())
+    fmt = export_format("zendesk", "ticket-events")
+    cp_path = tmp_path / "cp.json"
+    sink = _DeadLetters()
+    broken = _Publisher(fail_on=2)  # page 1 acknowledged, page 2 lost with the broker
+    cp = load(cp_path, "acme-cn", "zendesk", "ticket-events")
+    with pytest.raises(PublishError):
+        await backfill([export], fmt, ZENDESK, broken, sink, cp, cp_path, batch_events=1)
+    saved = load(cp_path, "acme-cn", "zendesk", "ticket-events")
+    assert saved.start_of(export) == 1
+    facts = {"requester": "5501", "assignee": "9100", "created_at": "2026-10-05T09:00:00Z"}
+    assert saved.state == {"tickets": {"42": facts}}
+    resumed = _Publisher()
+    await backfill([export], fmt, ZENDESK, resumed, sink, saved, cp_path, batch_events=1)
+    assert [(e.type, getattr(e, "author", None)) for e in broken.published + resumed.published] == [
+        ("ticket.created", None),
+        ("ticket.replied", "agent"),
+        ("ticket.replied", "customer"),  # the requester, known only from page 1's checkpoint
+        ("ticket.resolved", None),
+    ]
+    assert sink.refused == []
+    # Solved, not closed: it may reopen, so the ticket's facts stay in the checkpoint.
+    assert set(load(cp_path, "acme-cn", "zendesk", "ticket-events").state["tickets"]) == {"42"}
+    again = _Publisher()
+    cp = load(cp_path, "acme-cn", "zendesk", "ticket-events")
+    report = await backfill([export], fmt, ZENDESK, again, sink, cp, cp_path)
+    assert (again.published, report.files_skipped) == ([], [str(export)])
+
+
+async def test_zendesk_ticket_events_get_the_ids_the_webhooks_give_the_same_facts(
+    tmp_path: Path,
+) -> None:
+    export = _write_jsonl(tmp_path / "ticket_events.jsonl", _ticket_pages())
+    fmt = export_format("zendesk", "ticket-events")
+    publisher = _Publisher()
+    cp = Checkpoint("acme-cn", "zendesk", "ticket-events")
+    await backfill([export], fmt, ZENDESK, publisher, _DeadLetters(), cp, None)
+    at = "2026-10-05T09:{:02d}:00Z".format
+    live = [
+        zd_created(42, at(0)),
+        zd_comment(42, at(0), at(5), 11, "9100", staff=True),
+        zd_comment(42, at(0), at(9), 12, "5501", staff=False),
+        zd_status(42, at(0), at(20), "open", "solved", event_id="a-webhook-uuid"),
+    ]
+    webhook = [e for p in live for e in ZendeskConnector().map(p, ZENDESK)]
+    assert [e.event_id for e in publisher.published] == [e["event_id"] for e in webhook]
+    backfilled = [e.model_dump(mode="json", exclude={"source"}) for e in publisher.published]
+    assert backfilled == [
+        parse_event(e).model_dump(mode="json", exclude={"source"}) for e in webhook
+    ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import socket
+import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,10 +12,12 @@ from typing import Any, cast
 
 import pytest
 from aiokafka import AIOKafkaConsumer
+from prometheus_client import CollectorRegistry
 
 from services.core.connectors.base import ConnectorSettings
 from services.core.contract.events import EventBase
 from services.ingest.connect_bridge.bridge import ContactRecordBridge
+from services.ingest.connect_bridge.instruments import BridgeInstruments, serve_metrics
 from services.ingest.connect_bridge.mapping import map_message
 from services.ingest.connectors.stored import Refused
 from services.ingest.publisher import PublishError
@@ -72,12 +76,25 @@ class _Message:
 
 
 class _Consumer:
+    """One partition `tp-0` holding `values`; its high watermark is their number."""
+
     def __init__(self, values: list[bytes], log: list[str]) -> None:
         self._values, self._log = values, log
+        self._end, self._position = len(values), 0
 
     async def getmany(self, timeout_ms: int, max_records: int) -> dict[str, list[_Message]]:
         values, self._values = self._values[:max_records], self._values[max_records:]
+        self._position += len(values)
         return {"tp-0": [_Message(v) for v in values]} if values else {}
+
+    def assignment(self) -> set[str]:
+        return {"tp-0"}
+
+    def highwater(self, tp: str) -> int:
+        return self._end
+
+    async def position(self, tp: str) -> int:
+        return self._position
 
     async def commit(self) -> None:
         self._log.append("commit")
@@ -105,12 +122,20 @@ async def _settings() -> ConnectorSettings:
     return SETTINGS
 
 
-def _bridge(values: list[bytes], log: list[str], fail: bool = False) -> ContactRecordBridge:
+def _bridge(
+    values: list[bytes],
+    log: list[str],
+    fail: bool = False,
+    instruments: BridgeInstruments | None = None,
+    batch: int = 500,
+) -> ContactRecordBridge:
     return ContactRecordBridge(
         cast(AIOKafkaConsumer, _Consumer(values, log)),
         cast(Any, _Publisher(log, fail)),
         _DeadLetters(log),
         _settings,
+        batch,
+        instruments=instruments,
     )
 
 
@@ -128,3 +153,62 @@ async def test_a_failed_publish_commits_nothing() -> None:
     with pytest.raises(PublishError):
         await bridge.run_once(timeout_ms=10)
     assert "commit" not in log
+
+
+def _value(registry: CollectorRegistry, name: str, **labels: str) -> float | None:
+    return registry.get_sample_value(name, labels)
+
+
+async def test_records_are_counted_by_outcome_once_committed_with_lag_and_commit_time() -> None:
+    registry = CollectorRegistry()
+    log: list[str] = []
+    values = [
+        _bytes([abandoned("c-6", "+8613800138000", T0), {"Channel": "VOICE"}]),
+        b"junk",
+        _bytes(answered("c-7", "+8613800138000", T0)),
+    ]
+    bridge = _bridge(values, log, instruments=BridgeInstruments(registry), batch=2)
+    payloads = "slawatch_connector_payloads_total"
+    assert _value(registry, "slawatch_connect_bridge_last_commit_timestamp_seconds") == 0
+    await bridge.run_once(timeout_ms=10)
+    # Two messages, three records: one published, two dead letters; one message not read yet.
+    assert _value(registry, payloads, connector_tool="connect", outcome="published") == 1
+    assert _value(registry, payloads, connector_tool="connect", outcome="dead_letter") == 2
+    assert _value(registry, "slawatch_connect_bridge_lag_records") == 1
+    committed = _value(registry, "slawatch_connect_bridge_last_commit_timestamp_seconds")
+    assert committed is not None
+    assert committed > 0
+    await bridge.run_once(timeout_ms=10)
+    assert _value(registry, payloads, connector_tool="connect", outcome="published") == 2
+    assert _value(registry, "slawatch_connect_bridge_lag_records") == 0
+
+
+async def test_a_failed_publish_counts_nothing() -> None:
+    registry = CollectorRegistry()
+    values = [_bytes(abandoned("c-8", "+8613800138000", T0))]
+    bridge = _bridge(values, [], fail=True, instruments=BridgeInstruments(registry))
+    with pytest.raises(PublishError):
+        await bridge.run_once(timeout_ms=10)
+    payloads = "slawatch_connector_payloads_total"
+    assert _value(registry, payloads, connector_tool="connect", outcome="published") is None
+    assert _value(registry, "slawatch_connect_bridge_last_commit_timestamp_seconds") == 0
+
+
+def test_the_metrics_endpoint_serves_the_bridge_s_own_registry() -> None:
+    registry = CollectorRegistry()
+    BridgeInstruments(registry).committed([], at=1_790_000_000.0)
+    assert serve_metrics(0, registry) is None  # port 0: no server
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = serve_metrics(port, registry)
+    assert server is not None
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+            text = response.read().decode()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "slawatch_connect_bridge_last_commit_timestamp_seconds 1.79e+09" in text
+    assert "slawatch_connect_bridge_lag_records" in text
+    assert "slawatch_worker" not in text  # its own registry, not the process-wide default

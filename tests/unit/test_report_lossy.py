@@ -47,3 +47,17 @@ def test_the_sentences_name_the_tool_in_each_language() -> None:
     )
     assert "通用 Webhook" in zh.finding(found[2])
     assert "rated only good or bad" in render_html(report, "en")
+
+
+def test_inferred_comment_authors_have_their_own_sentence_in_each_language() -> None:
+    lossy = [("acme-zendesk", "zendesk", "comment_author_inferred")]
+    [found] = [
+        f
+        for f in build_report(inputs(lossy_mappings=lossy)).findings
+        if f.code.startswith("lossy_")
+    ]
+    assert found.code == "lossy_comment_author_inferred"
+    en = View(Formats("en", ZoneInfo("Europe/Berlin")))  # type: ignore[arg-type]
+    zh = View(Formats("zh-CN", ZoneInfo("Asia/Shanghai")))  # type: ignore[arg-type]
+    assert en.finding(found).startswith("Zendesk (connector acme-zendesk) names comment authors")
+    assert zh.finding(found).startswith("Zendesk\uff08连接器 acme-zendesk\uff09导出的历史只以 ID")

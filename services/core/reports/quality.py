@@ -64,7 +64,12 @@ def quality_findings(quality: DataQuality | None) -> list[Finding]:
 
 
 # Lossy connector mappings the report has its own sentence for; others read "lossy_other".
-KNOWN_LOSSY = ("csat_good_bad", "no_hold_time", "no_urgent_priority")
+KNOWN_LOSSY = (
+    "csat_good_bad",
+    "no_hold_time",
+    "no_urgent_priority",
+    "comment_author_inferred",
+)
 
 
 def lossy_findings(lossy: Sequence[tuple[str, str, str]] | None) -> list[Finding]:

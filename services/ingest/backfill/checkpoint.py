@@ -11,6 +11,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 class CheckpointMismatch(Exception):
@@ -19,13 +20,15 @@ class CheckpointMismatch(Exception):
 
 @dataclass
 class Checkpoint:
-    """Positions reached (`positions`) and files finished (`done`), by absolute path."""
+    """Positions reached (`positions`) and files finished (`done`), by absolute path; `state`:
+    what a format's mapping carries from one record to the next (JSON), saved with them."""
 
     agreement_id: str
     connector: str
     export_format: str
     positions: dict[str, int] = field(default_factory=dict)
     done: set[str] = field(default_factory=set)
+    state: dict[str, Any] = field(default_factory=dict)
 
     def start_of(self, path: Path) -> int:
         return self.positions.get(str(path.resolve()), 0)
@@ -54,6 +57,7 @@ def load(path: Path | None, agreement_id: str, connector: str, export_format: st
         )
     fresh.positions = {str(k): int(v) for k, v in data.get("positions", {}).items()}
     fresh.done = set(data.get("done", []))
+    fresh.state = dict(data.get("state", {}))
     return fresh
 
 
@@ -68,6 +72,7 @@ def save(checkpoint: Checkpoint, path: Path | None) -> None:
         "format": checkpoint.export_format,
         "positions": checkpoint.positions,
         "done": sorted(checkpoint.done),
+        "state": checkpoint.state,
     }
     temporary = path.with_name(path.name + ".tmp")
     with temporary.open("w") as handle:

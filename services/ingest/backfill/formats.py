@@ -7,7 +7,7 @@ names the mapping for its records, usually the connector's own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,14 +15,32 @@ from services.core.connectors.base import ConnectorSettings
 from services.core.connectors.connect import ConnectConnector
 from services.core.connectors.mapping_kit import obj
 from services.core.connectors.zendesk.calls import map_call
+from services.core.connectors.zendesk.ticket_events import map_ticket_event_record
 from services.ingest.backfill.readers import ExportReader, JsonLinesReader, PagesReader
 
-RecordMapper = Callable[[Any, ConnectorSettings], Sequence[dict[str, Any]]]
+# (record, settings, state): `state` is the checkpoint's, for what one record tells the next.
+State = MutableMapping[str, Any]
+RecordMapper = Callable[[Any, ConnectorSettings, State], Sequence[dict[str, Any]]]
 
 
-def _zendesk_call(record: Any, settings: ConnectorSettings) -> Sequence[dict[str, Any]]:
+def _connect_record(
+    record: Any, settings: ConnectorSettings, state: State
+) -> Sequence[dict[str, Any]]:
+    return ConnectConnector().map(record, settings)
+
+
+def _zendesk_call(
+    record: Any, settings: ConnectorSettings, state: State
+) -> Sequence[dict[str, Any]]:
     """One record of Zendesk Talk's incremental calls export, mapped as the webhook maps it."""
     return map_call(obj(record, "call"), settings)
+
+
+def _zendesk_ticket_event(
+    record: Any, settings: ConnectorSettings, state: State
+) -> Sequence[dict[str, Any]]:
+    """One record of the incremental ticket events export; tickets' requesters in `state`."""
+    return map_ticket_event_record(record, settings, state.setdefault("tickets", {}))
 
 
 @dataclass(frozen=True)
@@ -42,7 +60,7 @@ FORMATS: dict[str, dict[str, ExportFormat]] = {
             "connect",
             "ctr-jsonl",
             JsonLinesReader(),
-            ConnectConnector().map,
+            _connect_record,
             "contact records, one JSON object per line (Kinesis Firehose's S3 files too)",
         ),
     },
@@ -53,6 +71,13 @@ FORMATS: dict[str, dict[str, ExportFormat]] = {
             PagesReader("calls"),
             _zendesk_call,
             "pages of Talk's incremental calls export, one JSON page per line",
+        ),
+        "ticket-events": ExportFormat(
+            "zendesk",
+            "ticket-events",
+            PagesReader("ticket_events"),
+            _zendesk_ticket_event,
+            "pages of the incremental ticket events export (include=comment_events), one per line",
         ),
     },
 }

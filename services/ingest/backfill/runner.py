@@ -62,7 +62,7 @@ async def backfill(
         for unit in fmt.reader.units(path, checkpoint.start_of(path)):
             for record in unit.records:
                 report.records += 1
-                _map_into(pending, record, fmt, settings)
+                _map_into(pending, record, fmt, settings, checkpoint)
             if len(pending.events) >= batch_events:
                 await _flush(pending, publisher, dead_letters, settings, report)
                 checkpoint.advance(path, unit.end)
@@ -77,11 +77,16 @@ async def backfill(
 
 
 def _map_into(
-    pending: _Pending, record: object, fmt: ExportFormat, settings: ConnectorSettings
+    pending: _Pending,
+    record: object,
+    fmt: ExportFormat,
+    settings: ConnectorSettings,
+    checkpoint: Checkpoint,
 ) -> None:
     try:
         source = f"backfill:{fmt.connector}"
-        events = [parse_event({"source": source, **e}) for e in fmt.mapper(record, settings)]
+        mapped = fmt.mapper(record, settings, checkpoint.state)
+        events = [parse_event({"source": source, **e}) for e in mapped]
     except MappingRefused as exc:
         pending.refused.append(Refused(_raw(record), exc.reason))
     except InvalidEvent as exc:

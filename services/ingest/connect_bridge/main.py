@@ -9,10 +9,12 @@ import logging
 import signal
 
 from aiokafka import AIOKafkaConsumer
+from prometheus_client import CollectorRegistry
 
 from services.core.connectors.connect.connector import TOOL
 from services.core.settings import ConnectorsSettings, DatabaseSettings, KafkaSettings
 from services.ingest.connect_bridge.bridge import BridgeSettings, ContactRecordBridge
+from services.ingest.connect_bridge.instruments import BridgeInstruments, serve_metrics
 from services.ingest.connectors.stored import stored_connector
 from services.ingest.publisher import KafkaEventPublisher
 
@@ -25,8 +27,29 @@ async def serve(
     database: DatabaseSettings,
     connectors: ConnectorsSettings,
     stop: asyncio.Event,
+    registry: CollectorRegistry | None = None,
 ) -> None:
-    """Run the bridge until `stop` is set; the batch in hand is finished first."""
+    """Run the bridge until `stop` is set; the batch in hand is finished first. Metrics go to
+    `registry` (a fresh one if None), served on `bridge.prometheus_port` (0: not served)."""
+    registry = CollectorRegistry() if registry is None else registry
+    instruments = BridgeInstruments(registry)
+    server = serve_metrics(bridge.prometheus_port, registry)
+    try:
+        await _bridge(bridge, kafka, database, connectors, stop, instruments)
+    finally:
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+
+
+async def _bridge(
+    bridge: BridgeSettings,
+    kafka: KafkaSettings,
+    database: DatabaseSettings,
+    connectors: ConnectorsSettings,
+    stop: asyncio.Event,
+    instruments: BridgeInstruments,
+) -> None:
     async with stored_connector(bridge.connector_id, database, connectors, TOOL) as connector:
         consumer = AIOKafkaConsumer(
             bridge.topic,
@@ -47,6 +70,7 @@ async def serve(
                     connector.settings,
                     bridge.max_batch_records,
                     source=f"connector:{bridge.connector_id}",
+                    instruments=instruments,
                 ).run(stop)
             finally:
                 await publisher.stop()

@@ -17,15 +17,18 @@ from services.core.connectors.connect.connector import ConnectConnector
 from services.core.connectors.connect.mapping import map_record
 from services.core.connectors.connect.record import read_record
 from services.core.contract.events import EventBase, InvalidEvent, parse_event
+from services.ingest.connectors.instruments import PayloadOutcome
 from services.ingest.connectors.stored import Refused
 
 
 @dataclass
 class MappedMessage:
-    """The events of a message, in record order, and the records refused."""
+    """The events of a message, in record order, the records refused, and each record's
+    outcome (what the bridge counts once the batch is stored)."""
 
     events: list[EventBase] = field(default_factory=list)
     refused: list[Refused] = field(default_factory=list)
+    outcomes: list[PayloadOutcome] = field(default_factory=list)
 
 
 def map_message(
@@ -41,6 +44,7 @@ def map_message(
     except (ValueError, MappingRefused) as exc:
         reason = exc.reason if isinstance(exc, MappingRefused) else "not valid JSON"
         out.refused.append(Refused(raw, reason))
+        out.outcomes.append(PayloadOutcome.DEAD_LETTER)
         return out
     for record in records:
         record_raw = raw if len(records) == 1 else json.dumps(record).encode()
@@ -49,10 +53,13 @@ def map_message(
             events = [parse_event({"source": source, **e}) for e in mapped]
         except MappingRefused as exc:
             out.refused.append(Refused(record_raw, exc.reason))
+            out.outcomes.append(PayloadOutcome.DEAD_LETTER)
         except InvalidEvent as exc:
             out.refused.append(
                 Refused(record_raw, f"mapped event breaks the contract: {exc.reason}")
             )
+            out.outcomes.append(PayloadOutcome.DEAD_LETTER)
         else:
             out.events.extend(events)
+            out.outcomes.append(PayloadOutcome.PUBLISHED if events else PayloadOutcome.IGNORED)
     return out

@@ -34,6 +34,8 @@ class ZendeskConnector:
             raise ValueError(f"call_outcomes values must be among {sorted(_OUTCOMES)}")
         if not isinstance(options.get("bot_author_ids", []), list):
             raise ValueError("bot_author_ids must be a list of Zendesk user ids")
+        if not isinstance(options.get("end_user_ids", []), list):
+            raise ValueError("end_user_ids must be a list of Zendesk user ids")
         if not isinstance(options.get("call_resolved", True), bool):
             raise ValueError("call_resolved must be true or false")
         if options.get("default_channel", "web") not in _CHANNELS:

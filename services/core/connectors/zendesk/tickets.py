@@ -45,9 +45,10 @@ def _agent(settings: ConnectorSettings, detail: Mapping[str, Any]) -> str:
     return scoped_id(settings, "user", ident(who, "detail.assignee_id"))
 
 
-def _created(
+def map_created(
     settings: ConnectorSettings, tid: str, detail: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
+    """The events a new ticket states; `detail` is the ticket as the webhook carries it."""
     at = parse_instant(detail.get("created_at"), "detail.created_at")
     via = obj(detail.get("via") or {}, "detail.via")
     channel_key = str(via.get("channel") or "").lower()
@@ -98,7 +99,7 @@ def _created(
     return out
 
 
-def _status_changed(
+def map_status_changed(
     settings: ConnectorSettings,
     tid: str,
     detail: Mapping[str, Any],
@@ -106,6 +107,7 @@ def _status_changed(
     at: datetime,
     event_key: list[str],
 ) -> list[dict[str, Any]]:
+    """The events one status change states (`event`: `previous`, `current`); ids: `event_key`."""
     current = _status(settings, event.get("current"))
     previous = _status(settings, event.get("previous") or "new")
     ticket = scoped_id(settings, "ticket", tid)
@@ -145,6 +147,19 @@ def _status_changed(
     return out
 
 
+def status_key(tid: str, event: Mapping[str, Any], at: datetime) -> list[str]:
+    """A status change's id parts: the fact (ticket, new status, second), never the webhook's
+    own event id, which Zendesk's ticket events export does not carry; so a backfilled change
+    and the same change delivered live share their ids."""
+    return [
+        "ticket",
+        tid,
+        "status_changed",
+        str(event.get("current", "")),
+        str(int(at.timestamp())),
+    ]
+
+
 def map_ticket_event(
     payload: Mapping[str, Any], settings: ConnectorSettings
 ) -> list[dict[str, Any]]:
@@ -153,7 +168,7 @@ def map_ticket_event(
     detail = obj(payload.get("detail"), "detail")
     tid = ident(detail.get("id"), "detail.id")
     if kind == "created":
-        return _created(settings, tid, detail)
+        return map_created(settings, tid, detail)
     event = obj(payload.get("event") or {}, "event")
     at = parse_instant(payload.get("time"), "time")
     if payload.get("id"):
@@ -163,5 +178,5 @@ def map_ticket_event(
     if kind == "comment_added":
         return map_comment(settings, tid, detail, event, at, event_key)
     if kind == "status_changed":
-        return _status_changed(settings, tid, detail, event, at, event_key)
+        return map_status_changed(settings, tid, detail, event, at, status_key(tid, event, at))
     return []

@@ -123,6 +123,12 @@ FINDINGS = {
         "{tool} (connector {connector}) reports no hold time; calls from it count zero "
         "seconds on hold, so handling-time figures may understate holds."
     ),
+    "lossy_comment_author_inferred": N_(
+        "{tool} (connector {connector}) names comment authors only by id in its exported "
+        "history; comments by the ticket's requester count as the customer's and all others "
+        "as an agent's, so response-time figures may count a copied-in customer's reply as "
+        "an agent's."
+    ),
     "lossy_no_urgent_priority": N_(
         "{tool} (connector {connector}) has no urgent priority; none of its tickets is "
         "measured against the urgent targets."
