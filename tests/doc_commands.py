@@ -42,7 +42,8 @@ def curl_commands(markdown: str) -> list[str]:
             pending = text[:-1].rstrip() + " "
             continue
         pending = ""
-        if text.startswith("curl "):
+        # A body read from a pipe (`--data @-`) needs the command before the pipe: not run.
+        if text.startswith("curl ") and "@-" not in text.split():
             found.append(text)
     return found
 

@@ -82,6 +82,7 @@ async def test_documented_curl_command_answers_2xx(
     replacements = {
         "http://api:8000": api,
         "http://127.0.0.1:8000": api,
+        "http://localhost:8000": api,
         "localhost:8000": api,
         "http://worker:9108": worker,
         "http://127.0.0.1:9108": worker,

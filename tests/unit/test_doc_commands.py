@@ -15,6 +15,8 @@ Inline: `curl -H "Authorization: Bearer $KEY" http://127.0.0.1:8000/v1/x` and `c
 curl -s -H "Authorization: Bearer $API_METRICS_TOKEN" http://api:8000/metrics \\
   | grep '<agreement>'          # what Prometheus scrapes
 kubectl get pods
+jq . body.json |
+  curl -X PUT --data @- http://127.0.0.1:8000/v1/y
 ```
 """
 
