@@ -92,7 +92,7 @@ async def issue(
     pack = draft.model_copy(update={"header": draft.header.model_copy(update={"version": number})})
     stored = StoredPack(
         agreement_id=agreement.agreement_id,
-        quarter=quarter,
+        period=quarter,
         version=number,
         state=state,
         content=pack.model_dump(mode="json"),
