@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CORE_LAYERS = (
     "services.core.settings",
     "services.core.contract",
-    "services.core.connectors",  # pure: the connector interface, registry, generic mapping
+    "services.core.connectors",  # the connector interface, registry, one package per tool
     "services.core.kpi",
     "services.core.agreements",
     "services.core.storage",
