@@ -9,13 +9,18 @@ already running. Settings: scripts/launcher/demo_config.py.
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import sys
 import time
+from collections.abc import Mapping
 from datetime import date, datetime
+from pathlib import Path
 from types import FrameType
 from zoneinfo import ZoneInfo
+
+from cryptography.fernet import Fernet
 
 from scripts import kpi_table
 from scripts.launcher.demo_config import ConfigError, DemoConfig
@@ -99,10 +104,25 @@ def banner(stack: Stack, config: DemoConfig) -> str:
 """
 
 
+def connectors_key(run_dir: Path, env: Mapping[str, str] = os.environ) -> str:
+    """CONNECTORS_SECRETS_KEY from the environment, else the demo's own Fernet key, kept in
+    the run folder: connector secrets stored by one demo must still open in the next."""
+    given = env.get("CONNECTORS_SECRETS_KEY")
+    if given:
+        return given
+    path = run_dir / "connectors-secrets-key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(Fernet.generate_key().decode())
+    return path.read_text().strip()
+
+
 def stack_settings(config: DemoConfig) -> StackSettings:
     keys = {
         "AUTH_BOOTSTRAP_ADMIN_TOKEN": config.admin_token,
         "API_METRICS_TOKEN": config.metrics_token,
+        "CONNECTORS_SECRETS_KEY": connectors_key(config.run_dir),
     }
     keys |= {"SIMULATOR_API_KEY": config.admin_token, "SLAWATCH_API_KEY": config.admin_token}
     return StackSettings(

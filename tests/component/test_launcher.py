@@ -11,7 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
+from scripts.launcher.demo import connectors_key
 from scripts.launcher.demo_config import ConfigError, DemoConfig
 from scripts.launcher.infra import service_env
 from scripts.launcher.processes import ROOT, Process, StartupError, stop_all
@@ -91,6 +93,14 @@ def test_demo_config_defaults_and_refusals() -> None:
     for bad in ({"DEMO_SECONDS": "1m"}, {"DEMO_WORKERS": "0"}, {"DEMO_SEED": "x"}):
         with pytest.raises(ConfigError):
             DemoConfig.from_env(bad)
+
+
+def test_the_demo_keeps_one_connectors_key_per_run_folder(tmp_path: Path) -> None:
+    first = connectors_key(tmp_path, {})
+    Fernet(first.encode())  # a valid key, or this raises
+    assert connectors_key(tmp_path, {}) == first
+    assert (tmp_path / "connectors-secrets-key").stat().st_mode & 0o077 == 0
+    assert connectors_key(tmp_path, {"CONNECTORS_SECRETS_KEY": "given"}) == "given"
 
 
 def test_the_shell_scripts_pass_shellcheck() -> None:
