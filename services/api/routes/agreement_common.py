@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.catalog import AgreementCatalog
+from services.api.catalog import AgreementCatalog, AgreementInfo
 from services.core.agreements.targets import TargetVersionConflict
 from services.core.http.problems import ProblemError
 from services.core.storage import agreement_changes as changes
@@ -20,6 +20,14 @@ def unknown_agreement(agreement_id: str) -> ProblemError:
     """The 404 problem of an agreement id nobody stored."""
     detail = f"no agreement {agreement_id!r}"
     return ProblemError(404, "Unknown agreement", detail, "unknown-agreement")
+
+
+def known_agreement(agreements: Mapping[str, AgreementInfo], agreement_id: str) -> AgreementInfo:
+    """The catalogue's entry of `agreement_id`, or the 404 problem."""
+    info = agreements.get(agreement_id)
+    if info is None:
+        raise unknown_agreement(agreement_id)
+    return info
 
 
 @contextmanager

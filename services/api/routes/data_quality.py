@@ -17,7 +17,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from services.api.deps import AgreementsDep, SessionDep
 from services.api.problems import problem_responses
-from services.api.routes.agreement_common import unknown_agreement
+from services.api.routes.agreement_common import known_agreement
 from services.core.http.problems import ProblemError
 from services.core.kpi.windows import period_bounds, periods_of
 from services.core.storage.event_counts import read_counts
@@ -57,9 +57,7 @@ async def data_quality(
     to: Annotated[AwareDatetime | None, Query(description="Exclusive.")] = None,
 ) -> DataQualityOut:
     """Counts over `period`, or over `from` .. `to`; by default the current month."""
-    info = agreements.get(agreement_id)
-    if info is None:
-        raise unknown_agreement(agreement_id)
+    info = known_agreement(agreements, agreement_id)
     zone = info.params.zone
     if period is not None and (from_ is not None or to is not None):
         detail = "give either period or from/to, not both"

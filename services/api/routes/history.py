@@ -21,6 +21,7 @@ from services.api.breakdowns import ByDep, HistoryByOut
 from services.api.deps import AgreementsDep, ReaderDep, SessionDep
 from services.api.problems import problem_responses
 from services.api.query_values import Instant, period_in_range
+from services.api.routes.agreement_common import known_agreement
 from services.core.http.problems import ProblemError
 from services.core.kpi.figures import FIGURE_NAMES
 from services.core.kpi.windows import ROLLING_WINDOWS
@@ -98,11 +99,7 @@ async def kpi_history(
 
     With `by` (and `step=1d`): `kpi` of each slice of that dimension per local day of the
     agreement's zone, computed from the day's hour buckets (`window` does not apply)."""
-    info = agreements.get(agreement_id)
-    if info is None:
-        raise ProblemError(
-            404, "Unknown agreement", f"no agreement {agreement_id!r}", "unknown-agreement"
-        )
+    info = known_agreement(agreements, agreement_id)
     if kpi not in FIGURE_NAMES:
         raise _invalid("Unknown KPI", f"no figure {kpi!r}; see docs/kpis.md", "unknown-kpi")
     if window not in ROLLING_WINDOWS:

@@ -10,6 +10,7 @@ from services.api.breakdowns import ByDep, KpisByOut, check_window
 from services.api.deps import AgreementsDep, ReaderDep
 from services.api.problems import problem_responses
 from services.api.query_values import Instant, period_in_range
+from services.api.routes.agreement_common import known_agreement
 from services.api.schemas import AgreementOut, KpisOut
 from services.api.security import ScopeDep
 from services.core.http.problems import ProblemError
@@ -65,11 +66,7 @@ async def get_kpis(
     """Figures of the 1h/24h/7d/30d windows and the current month and quarter, or of
     `period` or `window` alone. Without data yet, `stream_time` is null and `windows` empty.
     With `by`, one entry per slice of that dimension (`agent` needs the agent_detail grant)."""
-    info = agreements.get(agreement_id)
-    if info is None:
-        raise ProblemError(
-            404, "Unknown agreement", f"no agreement {agreement_id!r}", "unknown-agreement"
-        )
+    info = known_agreement(agreements, agreement_id)
     if period is not None:
         try:
             period_in_range(period, info.params.zone)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from services.api.deps import AgreementsDep, ReaderDep
 from services.api.problems import problem_responses
-from services.api.routes.agreement_common import unknown_agreement
+from services.api.routes.agreement_common import known_agreement
 from services.core.http.problems import ProblemError
 from services.core.kpi.effect import Direction, Method
 from services.core.storage.measure_effect import MeasureEffect, measure_effect
@@ -100,9 +100,7 @@ async def get_measure_effect(
     ] = 28,
 ) -> MeasureEffectOut:
     """One entry per KPI of the measure; the measure needs an `actual_start`."""
-    info = agreements.get(agreement_id)
-    if info is None:
-        raise unknown_agreement(agreement_id)
+    info = known_agreement(agreements, agreement_id)
     measure = next((m for m in info.agreement.measures if m.measure_id == measure_id), None)
     if measure is None:
         detail = f"agreement {agreement_id!r} has no measure {measure_id!r}"

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from services.api.deps import AgreementsDep, ReaderDep, SessionDep
 from services.api.problems import problem_responses
-from services.api.routes.agreement_common import unknown_agreement
+from services.api.routes.agreement_common import known_agreement
 from services.core.agreements.model import Agreement
 from services.core.auth.access import Permission
 from services.core.auth.http import PrincipalDep
@@ -63,13 +63,6 @@ def _version_out(s: store.StoredReport) -> VersionOut:
     )
 
 
-def _agreement(agreements: AgreementsDep, agreement_id: str) -> Agreement:
-    info = agreements.get(agreement_id)
-    if info is None:
-        raise unknown_agreement(agreement_id)
-    return info.agreement
-
-
 def _no_report(agreement_id: str, period: str) -> ProblemError:
     detail = f"agreement {agreement_id!r} has no issued report for {period}"
     return ProblemError(404, "Unknown report", detail, "unknown-report")
@@ -83,7 +76,7 @@ def _no_report(agreement_id: str, period: str) -> ProblemError:
 async def list_reports(
     agreement_id: AgreementId, agreements: AgreementsDep, session: SessionDep
 ) -> ReportsOut:
-    _agreement(agreements, agreement_id)
+    known_agreement(agreements, agreement_id)
     found = await store.versions(session, agreement_id)
     return ReportsOut(agreement_id=agreement_id, versions=[_version_out(s) for s in found])
 
@@ -113,7 +106,7 @@ async def get_report(
         detail = f"expected YYYY-MM, YYYY-MM.html or YYYY-MM.pdf, got {document!r}"
         raise ProblemError(422, "Invalid report", detail, "invalid-report")
     period, ext = match["period"], match["ext"]
-    agreement = _agreement(agreements, agreement_id)
+    agreement = known_agreement(agreements, agreement_id).agreement
     report = await _report(
         session, reader, agreement, period, version, principal.can(Permission.MANAGE)
     )
@@ -165,7 +158,7 @@ async def get_draft(
     session: SessionDep,
     principal: PrincipalDep,
 ) -> FreeText:
-    _agreement(agreements, agreement_id)
+    known_agreement(agreements, agreement_id)
     if not principal.can(Permission.MANAGE):
         raise ProblemError(403, "Forbidden", "only admins read drafts", "forbidden")
     return await store.draft(session, agreement_id, period)
@@ -184,7 +177,7 @@ async def put_draft(
     session: SessionDep,
     principal: PrincipalDep,
 ) -> FreeText:
-    agreement = _agreement(agreements, agreement_id)
+    agreement = known_agreement(agreements, agreement_id).agreement
     unknown = set(body.measures) - {m.measure_id for m in agreement.measures}
     if unknown:
         detail = f"no measures {sorted(unknown)} in agreement {agreement_id!r}"
@@ -210,7 +203,7 @@ async def issue_report(
     response: Response,
 ) -> VersionOut:
     """Stores the next version (state `final`) unless it would equal the latest one."""
-    agreement = _agreement(agreements, agreement_id)
+    agreement = known_agreement(agreements, agreement_id).agreement
     parse_month(period)
     async with session.begin():
         stored, created = await service.issue(

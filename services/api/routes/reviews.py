@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from services.api.deps import AgreementsDep, ReaderDep, SessionDep
 from services.api.problems import problem_responses
-from services.api.routes.agreement_common import unknown_agreement
+from services.api.routes.agreement_common import known_agreement
 from services.core.agreements.model import Agreement
 from services.core.auth.access import Permission
 from services.core.auth.http import PrincipalDep
@@ -81,13 +81,6 @@ def _version_out(s: store.StoredPack) -> PackVersionOut:
     )
 
 
-def _agreement(agreements: AgreementsDep, agreement_id: str) -> Agreement:
-    info = agreements.get(agreement_id)
-    if info is None:
-        raise unknown_agreement(agreement_id)
-    return info.agreement
-
-
 def _no_pack(agreement_id: str, quarter: str) -> ProblemError:
     detail = f"agreement {agreement_id!r} has no issued review pack for {quarter}"
     return ProblemError(404, "Unknown review pack", detail, "unknown-review")
@@ -101,7 +94,7 @@ def _no_pack(agreement_id: str, quarter: str) -> ProblemError:
 async def list_reviews(
     agreement_id: AgreementId, agreements: AgreementsDep, session: SessionDep
 ) -> ReviewsOut:
-    _agreement(agreements, agreement_id)
+    known_agreement(agreements, agreement_id)
     found = await store.versions(session, agreement_id)
     return ReviewsOut(agreement_id=agreement_id, versions=[_version_out(s) for s in found])
 
@@ -135,7 +128,7 @@ async def get_review(
         detail = f"expected YYYY-Qn, YYYY-Qn.html or YYYY-Qn.pdf, got {document!r}"
         raise ProblemError(422, "Invalid review pack", detail, "invalid-review")
     quarter, ext = match["quarter"], match["ext"]
-    agreement = _agreement(agreements, agreement_id)
+    agreement = known_agreement(agreements, agreement_id).agreement
     manager = principal.can(Permission.MANAGE)
     pack = await _pack(session, reader, actions, agreement, quarter, version, manager, effect_days)
     language = lang or agreement.report_language
@@ -193,7 +186,7 @@ async def issue_review(
     effect_days: EffectDays = EFFECT_DAYS,
 ) -> PackVersionOut:
     """Stores the next version (state `final`) unless it would equal the latest one."""
-    agreement = _agreement(agreements, agreement_id)
+    agreement = known_agreement(agreements, agreement_id).agreement
     if not principal.can(Permission.MANAGE):
         raise ProblemError(403, "Forbidden", "only admins issue review packs", "forbidden")
     async with session.begin():

@@ -16,7 +16,7 @@ from services.api.catalog import AgreementInfo
 from services.api.deps import AgreementsDep, Runtime, RuntimeDep, SessionDep
 from services.api.problems import problem_responses
 from services.api.query_values import Instant
-from services.api.routes.agreement_common import unknown_agreement
+from services.api.routes.agreement_common import known_agreement
 from services.api.security import ScopeDep
 from services.api.sla_status import STATUS_RANK, AgreementSla
 from services.api.status_schemas import (
@@ -36,13 +36,6 @@ DEFAULT_HISTORY_SECONDS = 30 * 86_400.0
 async def judged(runtime: Runtime, info: AgreementInfo) -> AgreementSla:
     cached = runtime.cache.statuses.get(info.agreement_id)
     return cached if cached is not None else await runtime.cache.evaluate(info)
-
-
-def _info(agreements: dict[str, AgreementInfo], agreement_id: str) -> AgreementInfo:
-    info = agreements.get(agreement_id)
-    if info is None:
-        raise unknown_agreement(agreement_id)
-    return info
 
 
 @router.get("/status", summary="Every agreement's worst SLA status (wall board)")
@@ -71,7 +64,7 @@ async def agreement_status(
 ) -> AgreementStatusOut:
     """Every target version in effect now, judged against its KPI's figure over the target's
     window at the agreement's stream time (docs/sla.md)."""
-    return AgreementStatusOut.of(await judged(runtime, _info(agreements, agreement_id)))
+    return AgreementStatusOut.of(await judged(runtime, known_agreement(agreements, agreement_id)))
 
 
 @router.get(
@@ -90,7 +83,7 @@ async def status_history(
 ) -> StatusHistoryOut:
     """Changes with `from <= occurred_at < to`, oldest first: the events of the
     `{prefix}.sla.status.v1` topic, as stored when they were published."""
-    _info(agreements, agreement_id)
+    known_agreement(agreements, agreement_id)
     until = time.time() if to is None else to.timestamp()
     since = until - DEFAULT_HISTORY_SECONDS if from_ is None else from_.timestamp()
     if since > until:

@@ -72,6 +72,24 @@ class ToolDefaults:
     lossy: frozenset[str] = frozenset()
     options: Mapping[str, Any] = field(default_factory=dict)
 
+    def settings(
+        self, agreement_id: str, tool: str, namespace: str, pseudonym_key: bytes = b""
+    ) -> ConnectorSettings:
+        """These defaults as one agreement's settings, before any override of its own."""
+        return ConnectorSettings(
+            agreement_id=agreement_id,
+            tool=tool,
+            namespace=namespace,
+            status_map=dict(self.status_map),
+            channel_map=dict(self.channel_map),
+            priority_map=dict(self.priority_map),
+            csat_map=dict(self.csat_map),
+            agent_roles=self.agent_roles,
+            options=dict(self.options),
+            lossy=self.lossy,
+            pseudonym_key=pseudonym_key,
+        )
+
 
 def namespaced(settings: ConnectorSettings, tool_id: object) -> str:
     """`<namespace>:<tool id>`: the v1 identifier of one of the tool's own ids."""

@@ -68,16 +68,4 @@ def default_settings(
     agreement_id: str, namespace: str, pseudonym_key: bytes = b""
 ) -> ConnectorSettings:
     """Chatwoot's defaults for one agreement, before the admin's overrides."""
-    return ConnectorSettings(
-        agreement_id=agreement_id,
-        tool=TOOL,
-        namespace=namespace,
-        status_map=dict(STATUS_MAP),
-        channel_map=dict(CHANNEL_MAP),
-        priority_map=dict(PRIORITY_MAP),
-        csat_map=dict(CSAT_MAP),
-        agent_roles=AGENT_ROLES,
-        options=dict(OPTIONS),
-        lossy=LOSSY,
-        pseudonym_key=pseudonym_key,
-    )
+    return TOOL_DEFAULTS.settings(agreement_id, TOOL, namespace, pseudonym_key)
