@@ -7,8 +7,9 @@ variables. The README's configuration table lists the same names and defaults.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://slawatch:slawatch@127.0.0.1:15432/slawatch"
@@ -23,6 +24,22 @@ def _usable(token: SecretStr | None) -> SecretStr | None:
     if len(token.get_secret_value()) < MIN_BOOTSTRAP_TOKEN_LENGTH:
         raise ValueError(f"must be at least {MIN_BOOTSTRAP_TOKEN_LENGTH} characters long")
     return token
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def from_environment(cls: type[S]) -> S:
+    """`cls()` read from the environment, or exit naming each variable that is missing or
+    wrong (`CONNECT_BRIDGE_CONNECTOR_ID: Field required`) instead of a traceback."""
+    try:
+        return cls()
+    except ValidationError as exc:
+        prefix = str(cls.model_config.get("env_prefix", ""))
+        lines = [
+            f"{prefix}{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        ]
+        raise SystemExit("configuration from the environment:\n  " + "\n  ".join(lines)) from None
 
 
 class KafkaSettings(BaseSettings):

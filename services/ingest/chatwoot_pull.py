@@ -25,6 +25,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.core.connectors.base import ConnectorSettings
 from services.core.connectors.chatwoot.reconcile import ChatwootApi, reconcile
+from services.core.settings import from_environment
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -128,7 +129,7 @@ async def run_forever(cfg: PullSettings, once: bool = False) -> None:
 
 def run() -> None:  # pragma: no cover - entry point
     logging.basicConfig(level=logging.INFO)
-    asyncio.run(run_forever(PullSettings(), once="--once" in sys.argv[1:]))
+    asyncio.run(run_forever(from_environment(PullSettings), once="--once" in sys.argv[1:]))
 
 
 __all__ = ["PullRun", "PullSettings", "connector_settings", "pull_once", "run", "run_forever"]

@@ -12,7 +12,12 @@ from aiokafka import AIOKafkaConsumer
 from prometheus_client import CollectorRegistry
 
 from services.core.connectors.connect.connector import TOOL
-from services.core.settings import ConnectorsSettings, DatabaseSettings, KafkaSettings
+from services.core.settings import (
+    ConnectorsSettings,
+    DatabaseSettings,
+    KafkaSettings,
+    from_environment,
+)
 from services.ingest.connect_bridge.bridge import BridgeSettings, ContactRecordBridge
 from services.ingest.connect_bridge.instruments import BridgeInstruments, serve_metrics
 from services.ingest.connectors.stored import stored_connector
@@ -81,7 +86,12 @@ async def _bridge(
 def run() -> None:
     """Entry point of `slawatch-connect-bridge`."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    settings = (BridgeSettings(), KafkaSettings(), DatabaseSettings(), ConnectorsSettings())
+    settings = (
+        from_environment(BridgeSettings),
+        from_environment(KafkaSettings),
+        from_environment(DatabaseSettings),
+        from_environment(ConnectorsSettings),
+    )
 
     async def main() -> None:
         stop = asyncio.Event()
